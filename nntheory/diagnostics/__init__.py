@@ -1,0 +1,3 @@
+"""Diagnostics: activation and gradient statistics, dead units, Hessians, Lipschitz estimates."""
+
+__all__: list[str] = []
