@@ -35,7 +35,7 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**/sg_execution_times.rst"]
+exclude_patterns = ["_build"]
 suppress_warnings = []
 
 # -- API reference ----------------------------------------------------------
@@ -89,5 +89,6 @@ html_theme_options = {
     # No icon links: the theme would load remote assets for some of them.
     "icon_links": [],
 }
+html_context = {"default_mode": "light"}
 html_sidebars = {"index": [], "exercises": [], "sources": [], "glossary": []}
 html_show_sourcelink = False

@@ -1,0 +1,276 @@
+"""Tests of nntheory.autodiff against torch.autograd, finite differences and closed forms."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nntheory import autodiff as ad
+
+# ---------------------------------------------------------------------------
+# Random expressions: a small tree of operations over three inputs, evaluated
+# once by the engine and once by torch, so the two are built independently.
+# ---------------------------------------------------------------------------
+
+UNARY = ["neg", "exp", "sin", "cos", "tanh", "sigmoid", "relu", "log", "pow2", "pow3", "powhalf"]
+BINARY = ["add", "sub", "mul", "div", "pow"]
+
+
+def _expressions(depth):
+    leaf = st.tuples(st.just("x"), st.integers(0, 2))
+    if depth == 0:
+        return leaf
+    sub = _expressions(depth - 1)
+    return st.one_of(
+        leaf,
+        st.tuples(st.sampled_from(UNARY), sub),
+        st.tuples(st.sampled_from(BINARY), sub, sub),
+    )
+
+
+def _evaluate(expr, xs, lib):
+    """Evaluate an expression tree with the engine ('ad') or torch ('torch').
+
+    Domain-restricted operations are made safe the same way in both
+    evaluations (log of 1 + x², division by 1 + x², pow of a positive base),
+    so both see the identical mathematical function.
+    """
+    kind = expr[0]
+    if kind == "x":
+        return xs[expr[1]]
+    if kind in UNARY:
+        v = _evaluate(expr[1], xs, lib)
+        f = ad if lib == "ad" else torch
+        return {
+            "neg": lambda: -v,
+            "exp": lambda: f.exp(v * 0.5),
+            "sin": lambda: f.sin(v),
+            "cos": lambda: f.cos(v),
+            "tanh": lambda: f.tanh(v),
+            "sigmoid": lambda: f.sigmoid(v),
+            "relu": lambda: (ad.relu(v) if lib == "ad" else torch.relu(v)),
+            "log": lambda: f.log(1 + v * v),
+            "pow2": lambda: v**2,
+            "pow3": lambda: v**3,
+            "powhalf": lambda: (1 + v * v) ** 0.5,
+        }[kind]()
+    u = _evaluate(expr[1], xs, lib)
+    v = _evaluate(expr[2], xs, lib)
+    f = ad if lib == "ad" else torch
+    return {
+        "add": lambda: u + v,
+        "sub": lambda: u - v,
+        "mul": lambda: u * v,
+        "div": lambda: u / (1 + v * v),
+        "pow": lambda: (1 + u * u) ** f.tanh(v),
+    }[kind]()
+
+
+def _engine(expr, point):
+    g = ad.Graph()
+    xs = [g.input(float(p), f"x{i}") for i, p in enumerate(point)]
+    out = _evaluate(expr, xs, "ad")
+    if not isinstance(out, ad.Node):
+        return g, xs, None
+    return g, xs, out
+
+
+def _torch_grad(expr, point):
+    xs = [torch.tensor(float(p), dtype=torch.float64, requires_grad=True) for p in point]
+    out = _evaluate(expr, xs, "torch")
+    grads = torch.autograd.grad(out, xs, allow_unused=True)
+    return out.item(), [0.0 if gr is None else gr.item() for gr in grads]
+
+
+points = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3)
+_settings = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _near_relu_kink(expr, point):
+    """True if some relu argument is within 1e-6 of 0 (derivatives differ there)."""
+    g, xs, out = _engine(expr, point)
+    return any(n.op == "relu" and abs(n.parents[0].value) < 1e-6 for n in g.nodes)
+
+
+@_settings
+@given(expr=_expressions(4), point=points)
+def test_values_and_gradients_match_torch(expr, point):
+    g, xs, out = _engine(expr, point)
+    if out is None or _near_relu_kink(expr, point):
+        return
+    value, grads = _torch_grad(expr, point)
+    assert out.value == pytest.approx(value, rel=1e-12, abs=1e-12)
+    g.backward(out)
+    for node, expected in zip(xs, grads):
+        assert node.grad == pytest.approx(expected, rel=1e-10, abs=1e-10)
+
+
+@_settings
+@given(expr=_expressions(4), point=points)
+def test_forward_mode_equals_reverse_mode(expr, point):
+    g, xs, out = _engine(expr, point)
+    if out is None:
+        return
+    g.backward(out)
+    for i, node in enumerate(xs):
+        g.tangents({node: 1.0})
+        assert out.tangent == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+        # Dual numbers (no recorded graph) agree too.
+        duals = [ad.Dual(p, 1.0 if k == i else 0.0) for k, p in enumerate(point)]
+        dual_out = _evaluate(expr, duals, "ad")
+        assert dual_out.tangent == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+
+
+@_settings
+@given(expr=_expressions(3), point=points)
+def test_gradients_match_central_finite_differences(expr, point):
+    g, xs, out = _engine(expr, point)
+    if out is None or _near_relu_kink(expr, point):
+        return
+    g.backward(out)
+    h = 1e-6
+    for i, node in enumerate(xs):
+        plus, minus = list(point), list(point)
+        plus[i] += h
+        minus[i] -= h
+        fd = (_engine(expr, plus)[2].value - _engine(expr, minus)[2].value) / (2 * h)
+        # Central differences: truncation O(h^2) plus rounding O(eps / h).
+        assert node.grad == pytest.approx(fd, rel=1e-5, abs=1e-6)
+
+
+def test_nndl_m1_gradient_matches_closed_form():
+    g = ad.Graph()
+    a, b = g.input(2.0, "a"), g.input(1.0, "b")
+    v = a**2
+    z = v / (v + b**2 + 1)
+    g.backward(z)
+    # Quotient rule: dz/da = 2a(b^2+1)/(a^2+b^2+1)^2, dz/db = -2a^2 b/(...)^2.
+    assert a.grad == pytest.approx(2 * 2 * 2 / 36, abs=1e-15)
+    assert b.grad == pytest.approx(-2 * 4 * 1 / 36, abs=1e-15)
+
+
+def test_adjoints_accumulate_over_shared_nodes():
+    g = ad.Graph()
+    x = g.input(3.0, "x")
+    y = x * x + x  # x is used three times
+    g.backward(y)
+    assert x.grad == pytest.approx(2 * 3.0 + 1)
+
+
+def test_trace_records_values_and_partials():
+    g = ad.Graph()
+    x = g.input(0.3, "x")
+    y = ad.sin(x) * x
+    g.backward(y)
+    rows = {r.name: r for r in g.trace()}
+    assert rows["v1"].op == "sin"
+    assert rows["v1"].partials == pytest.approx((math.cos(0.3),))
+    assert rows["v2"].inputs == ("v1", "x")
+    assert rows["v2"].partials == pytest.approx((0.3, math.sin(0.3)))
+    assert rows["x"].adjoint == pytest.approx(math.cos(0.3) * 0.3 + math.sin(0.3))
+    text = ad.format_table(g.trace(), columns=("name", "op", "value", "adjoint"))
+    assert "sin" in text and text.count("\n") == 1 + len(g.trace())
+
+
+def test_jacobians_match_torch(rng):
+    W = rng.standard_normal((3, 4))
+    x = rng.standard_normal(4)
+
+    def f(v):
+        return [ad.tanh(sum((w * vj for w, vj in zip(row, v)), 0.0)) * v[0] for row in W]
+
+    expected = torch.autograd.functional.jacobian(
+        lambda t: torch.tanh(torch.as_tensor(W) @ t) * t[0], torch.as_tensor(x)
+    ).numpy()
+    np.testing.assert_allclose(ad.jacobian_forward(f, x), expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ad.jacobian_reverse(f, x), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_sigmoid_is_stable_for_large_arguments():
+    for v in (-800.0, 800.0):
+        value, (d,) = ad._rule_sigmoid(v)
+        assert 0.0 <= value <= 1.0 and d == pytest.approx(0.0, abs=1e-300)
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+
+def test_log_of_non_positive_is_refused():
+    g = ad.Graph()
+    x = g.input(-1.0, "x")
+    with pytest.raises(ValueError, match="log: the argument must be positive"):
+        ad.log(x)
+    with pytest.raises(ValueError, match="positive"):
+        ad.log(ad.Dual(0.0, 1.0))
+
+
+def test_division_by_zero_is_refused():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    with pytest.raises(ZeroDivisionError, match="denominator"):
+        x / (x - 1.0)
+
+
+def test_variable_exponent_needs_positive_base():
+    g = ad.Graph()
+    x, y = g.input(-2.0, "x"), g.input(0.5, "y")
+    with pytest.raises(ValueError, match="positive base"):
+        x**y
+
+
+def test_backward_needs_a_node_of_the_graph():
+    g, h = ad.Graph(), ad.Graph()
+    x = g.input(1.0, "x")
+    y = h.input(2.0, "y")
+    with pytest.raises(TypeError, match="output must be a scalar Node"):
+        g.backward(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="output must be a scalar Node"):
+        g.backward(3.0)
+    with pytest.raises(ValueError, match="different graph"):
+        g.backward(y)
+    with pytest.raises(ValueError, match="different graphs"):
+        x + y
+
+
+def test_non_scalar_inputs_are_refused():
+    g = ad.Graph()
+    with pytest.raises(TypeError, match="value must be a real scalar"):
+        g.input(np.ones(3), "x")
+    with pytest.raises(TypeError, match="value must be a real scalar"):
+        g.input(True, "x")
+    x = g.input(1.0, "x")
+    with pytest.raises(ValueError, match="already used"):
+        g.input(2.0, "x")
+    with pytest.raises(TypeError, match="real scalar"):
+        x + "1"
+    with pytest.raises(TypeError, match="cannot mix"):
+        x + ad.Dual(1.0, 0.0)
+
+
+def test_tangent_seed_must_name_inputs():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    y = ad.exp(x)
+    with pytest.raises(ValueError, match="not an input"):
+        g.tangents({y: 1.0})
+    with pytest.raises(TypeError, match="seed must be a dict"):
+        g.tangents([x])
+
+
+def test_jacobian_point_must_be_a_vector():
+    with pytest.raises(ValueError, match="x must be a non-empty 1-D array"):
+        ad.jacobian_forward(lambda v: v, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="x must be a non-empty 1-D array"):
+        ad.jacobian_reverse(lambda v: v, [])
+
+
+def test_format_table_rejects_unknown_columns():
+    g = ad.Graph()
+    g.input(1.0, "x")
+    with pytest.raises(ValueError, match="unknown field 'grad'"):
+        ad.format_table(g.trace(), columns=("name", "grad"))
