@@ -274,3 +274,10 @@ def test_format_table_rejects_unknown_columns():
     g.input(1.0, "x")
     with pytest.raises(ValueError, match="unknown field 'grad'"):
         ad.format_table(g.trace(), columns=("name", "grad"))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(ad, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

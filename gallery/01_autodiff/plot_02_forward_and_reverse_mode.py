@@ -159,3 +159,5 @@ print(f"largest relative deviation from the closed form: {worst:.1e}")
 #   when a function has many inputs or many outputs:
 #   :ref:`sphx_glr_auto_examples_01_autodiff_plot_03_forward_vs_reverse_cost.py`
 #   measures that.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -117,3 +117,5 @@ plt.show()
 #   forward mode would need one pass per parameter. The price of reverse
 #   mode is memory: the forward values must be stored until the backward
 #   sweep uses them.
+
+# sphinx_gallery_thumbnail_number = 1
