@@ -56,6 +56,9 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("nntheory",),
+    # Record backreferences under the defining module (nntheory.x.y.f), not
+    # under a shorter re-export path, so API pages find their examples.
+    "prefer_full_module": {r"^nntheory\."},
     "backreferences_dir": "api/backreferences",
     "reference_url": {"nntheory": None},
     "remove_config_comments": True,

@@ -9,12 +9,13 @@ differentiation on scalar graphs), :mod:`nntheory.plotting` (matplotlib
 helpers that take an ``ax`` and return it).
 """
 
-from nntheory import autodiff, plotting
+from nntheory import autodiff, initialization, plotting
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
     "autodiff",
+    "initialization",
     "plotting",
 ]

@@ -1,3 +1,20 @@
 """Diagnostics: activation and gradient statistics, dead units, Hessians, Lipschitz estimates."""
 
-__all__: list[str] = []
+from nntheory.diagnostics.activations import LayerStatistics, activation_statistics, gradient_norms
+from nntheory.diagnostics.dead_units import DeadUnitReport, dead_on_box, dead_on_samples, dead_unit_report, interval_bounds, relu_mlp_preactivations
+from nntheory.diagnostics.jacobian_products import SharedWeightBackprop, first_layer_gradient_bound, shared_weight_backprop
+
+__all__: list[str] = [
+    "LayerStatistics",
+    "activation_statistics",
+    "gradient_norms",
+    "DeadUnitReport",
+    "dead_on_box",
+    "dead_on_samples",
+    "dead_unit_report",
+    "interval_bounds",
+    "relu_mlp_preactivations",
+    "SharedWeightBackprop",
+    "first_layer_gradient_bound",
+    "shared_weight_backprop",
+]

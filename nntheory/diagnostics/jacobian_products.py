@@ -1,0 +1,173 @@
+r"""Backpropagation as a product of Jacobians, for a deep net with one shared weight matrix.
+
+Notation of Bishop's *Pattern Recognition and Machine Learning*, §5.3.1 (as
+in exercise sheet 9 of *Theory of Neural Networks*): an :math:`N`-layer
+network with input :math:`z^{(1)} = x`, pre-activations
+:math:`a^{(k+1)} = W^{(k)} z^{(k)}`, hidden outputs
+:math:`z^{(k)} = h(a^{(k)})` for :math:`k = 2, \dots, N` and linear output
+:math:`y = a^{(N+1)}`. With errors
+:math:`\delta^{(k)} = \partial E / \partial a^{(k)}` the backward pass is
+
+.. math::
+
+   \delta^{(N+1)} = \nabla_y E, \qquad
+   \delta^{(k)} = h'(a^{(k)}) \odot \big(W^{(k)\top} \delta^{(k+1)}\big),
+   \qquad \frac{\partial E}{\partial W^{(k)}} = \delta^{(k+1)} z^{(k)\top}.
+
+With the same square matrix :math:`W` in every layer and
+:math:`D^{(k)} = \operatorname{diag}(h'(a^{(k)}))`,
+
+.. math::
+
+   \frac{\partial E}{\partial w^{(1)}_{11}} = x_1 \Big[ D^{(2)} W^\top
+   D^{(3)} W^\top \cdots D^{(N)} W^\top \nabla_y E \Big]_1 ,
+
+a product of :math:`N-1` factors :math:`D^{(k)} W^\top`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SharedWeightBackprop", "shared_weight_backprop", "first_layer_gradient_bound", "MAX_DERIVATIVE"]
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+_ACTS = {
+    "identity": (lambda a: a, lambda a: np.ones_like(a)),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(float)),
+    "sigmoid": (_sigmoid, lambda a: _sigmoid(a) * (1.0 - _sigmoid(a))),
+    "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2),
+}
+
+#: :math:`\sup_a |h'(a)|` for each activation: the per-layer factor of the bound.
+MAX_DERIVATIVE = {"identity": 1.0, "relu": 1.0, "sigmoid": 0.25, "tanh": 1.0}
+
+
+@dataclass
+class SharedWeightBackprop:
+    r"""Forward and backward quantities of :func:`shared_weight_backprop`.
+
+    Attributes
+    ----------
+    preactivations : list of numpy.ndarray
+        :math:`a^{(2)}, \dots, a^{(N+1)}`, each of shape ``(n_units,)``;
+        the last one is the output :math:`y`.
+    deltas : list of numpy.ndarray
+        :math:`\delta^{(2)}, \dots, \delta^{(N+1)}`, each of shape
+        ``(n_units,)``; the last one is :math:`\nabla_y E`.
+    grad_first_layer : numpy.ndarray of shape (n_units, n_units)
+        :math:`\partial E / \partial W^{(1)} = \delta^{(2)} x^\top`; its
+        ``[0, 0]`` entry is :math:`\partial E / \partial w^{(1)}_{11}`.
+    """
+
+    preactivations: list
+    deltas: list
+    grad_first_layer: np.ndarray
+
+
+def _check(weight, x, grad_output, n_layers, activation):
+    weight = np.asarray(weight, dtype=float)
+    x = np.asarray(x, dtype=float)
+    grad_output = np.asarray(grad_output, dtype=float)
+    if weight.ndim != 2 or weight.shape[0] != weight.shape[1]:
+        raise ValueError(f"weight must be a square matrix (n_units, n_units), got shape {weight.shape}")
+    n = weight.shape[0]
+    if x.shape != (n,):
+        raise ValueError(f"x must have shape ({n},), got {x.shape}")
+    if grad_output.shape != (n,):
+        raise ValueError(f"grad_output must have shape ({n},), got {grad_output.shape}")
+    if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 1:
+        raise ValueError(f"n_layers must be a positive integer, got {n_layers!r}")
+    if activation not in _ACTS:
+        raise ValueError(f"activation must be one of {tuple(_ACTS)}, got {activation!r}")
+    return weight, x, grad_output
+
+
+def shared_weight_backprop(weight: np.ndarray, x: np.ndarray, grad_output: np.ndarray, n_layers: int, activation: str = "relu") -> SharedWeightBackprop:
+    r"""First-layer weight gradient of a shared-weight net by the product formula.
+
+    Runs the forward pass :math:`a^{(k+1)} = W z^{(k)}` and then the
+    backward recursion
+    :math:`\delta^{(k)} = h'(a^{(k)}) \odot (W^\top \delta^{(k+1)})` from
+    :math:`\delta^{(N+1)} = \nabla_y E` given as ``grad_output`` (so the
+    loss need not be specified: :math:`E` is any function of :math:`y`
+    whose gradient at the output is ``grad_output``).
+
+    Parameters
+    ----------
+    weight : numpy.ndarray of shape (n_units, n_units)
+        The shared matrix :math:`W` (row :math:`j`, column :math:`i` is
+        :math:`w_{ji}`).
+    x : numpy.ndarray of shape (n_units,)
+        The input.
+    grad_output : numpy.ndarray of shape (n_units,)
+        :math:`\nabla_y E`.
+    n_layers : int
+        :math:`N`, the number of weight layers (``N - 1`` hidden layers).
+    activation : {"relu", "sigmoid", "tanh", "identity"}, default "relu"
+        The hidden activation :math:`h`; :math:`\mathrm{relu}'(0) = 0`,
+        as in torch.
+
+    Returns
+    -------
+    SharedWeightBackprop
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, a non-positive ``n_layers`` or an unknown
+        activation.
+    """
+    weight, x, grad_output = _check(weight, x, grad_output, n_layers, activation)
+    h, dh = _ACTS[activation]
+    pre = []
+    z = x
+    for k in range(n_layers):
+        a = weight @ z  # (n_units,)
+        pre.append(a)
+        z = h(a)
+    delta = grad_output
+    deltas = [delta]
+    for a in reversed(pre[:-1]):  # a^(N), ..., a^(2)
+        delta = dh(a) * (weight.T @ delta)
+        deltas.append(delta)
+    deltas.reverse()
+    return SharedWeightBackprop(preactivations=pre, deltas=deltas, grad_first_layer=np.outer(deltas[0], x))
+
+
+def first_layer_gradient_bound(weight: np.ndarray, x: np.ndarray, grad_output: np.ndarray, n_layers: int, activation: str = "relu") -> float:
+    r"""Upper bound on :math:`\|\partial E/\partial W^{(1)}\|_F` from the product formula.
+
+    Since :math:`\|D^{(k)}\|_2 \le c = \sup_a |h'(a)|` (1/4 for the
+    sigmoid, 1 for tanh and ReLU),
+
+    .. math::
+
+       \Big|\frac{\partial E}{\partial w^{(1)}_{11}}\Big| \le
+       \Big\|\frac{\partial E}{\partial W^{(1)}}\Big\|_F =
+       \|\delta^{(2)}\|\,\|x\| \le \|x\|\,\big(c\,\|W\|_2\big)^{N-1}
+       \|\nabla_y E\| .
+
+    Parameters
+    ----------
+    weight, x, grad_output, n_layers, activation
+        As in :func:`shared_weight_backprop`.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As in :func:`shared_weight_backprop`.
+    """
+    weight, x, grad_output = _check(weight, x, grad_output, n_layers, activation)
+    factor = MAX_DERIVATIVE[activation] * np.linalg.norm(weight, 2)
+    return float(np.linalg.norm(x) * factor ** (n_layers - 1) * np.linalg.norm(grad_output))
