@@ -9,7 +9,7 @@ differentiation on scalar graphs), :mod:`nntheory.plotting` (matplotlib
 helpers that take an ``ax`` and return it).
 """
 
-from nntheory import autodiff, initialization, plotting
+from nntheory import autodiff, initialization, numpy_nn, plotting
 
 __version__ = "0.1.0"
 
@@ -17,5 +17,6 @@ __all__ = [
     "__version__",
     "autodiff",
     "initialization",
+    "numpy_nn",
     "plotting",
 ]

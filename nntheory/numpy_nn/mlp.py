@@ -1,0 +1,266 @@
+"""A multi-layer perceptron assembled from the numpy modules, and plain SGD training."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from nntheory.numpy_nn.batchnorm import BatchNorm1d
+from nntheory.numpy_nn.layers import ELU, Linear, Module, ReLU, _check_batch, _check_dtype
+from nntheory.numpy_nn.losses import SoftmaxCrossEntropy
+
+__all__ = ["MLP", "History", "minibatch_indices", "sgd_step", "train_sgd", "accuracy"]
+
+_ACTIVATIONS = {"relu": ReLU, "elu": ELU}
+
+
+class MLP:
+    """Linear -> [BatchNorm1d] -> activation, repeated, then a Linear output layer.
+
+    The layer list mirrors :class:`nntheory.models.mlp.MLP` index by index, so
+    :meth:`state_dict` keys (``"layers.0.weight"``, ...) are the torch keys.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Input width.
+    hidden_sizes : sequence of int
+        Widths of the hidden layers (may be empty: multinomial logistic regression).
+    n_classes : int
+        Number of outputs (logits).
+    rng : numpy.random.Generator
+        Draws the initial weights.
+    activation : {"elu", "relu"}, default "elu"
+    batch_norm : bool, default False
+        Insert :class:`~nntheory.numpy_nn.BatchNorm1d` after each hidden
+        Linear layer, before the activation.
+    dtype : numpy dtype, default float64
+
+    Attributes
+    ----------
+    layers : list of Module
+        The modules in order.
+
+    Notes
+    -----
+    Initialisation is Kaiming normal in fan-in mode with zero biases. The
+    first layer reads standardised inputs, not activations, so its gain is 1
+    (:math:`\\operatorname{Var} W = 1/d_\\text{in}`); every later layer uses
+    the ReLU gain :math:`\\sqrt2` (:math:`\\operatorname{Var} W = 2/d_\\text{in}`).
+    """
+
+    def __init__(self, n_inputs: int, hidden_sizes: Sequence[int], n_classes: int, *, rng: np.random.Generator, activation: str = "elu", batch_norm: bool = False, dtype=np.float64) -> None:
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        hidden_sizes = list(hidden_sizes)
+        dtype = _check_dtype(dtype)
+        self.activation, self.batch_norm, self.dtype = activation, bool(batch_norm), dtype
+        self.layers: list[Module] = []
+        width = n_inputs
+        for i, h in enumerate(hidden_sizes):
+            gain = 1.0 if i == 0 else float(np.sqrt(2.0))
+            self.layers.append(Linear(width, h, rng=rng, gain=gain, dtype=dtype))
+            if batch_norm:
+                self.layers.append(BatchNorm1d(h, dtype=dtype))
+            self.layers.append(_ACTIVATIONS[activation]())
+            width = h
+        gain = 1.0 if not hidden_sizes else float(np.sqrt(2.0))
+        self.layers.append(Linear(width, n_classes, rng=rng, gain=gain, dtype=dtype))
+        self.n_inputs, self.n_classes = n_inputs, n_classes
+        self.loss = SoftmaxCrossEntropy()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Inputs (n_samples, n_inputs) -> logits (n_samples, n_classes)."""
+        x = _check_batch(x, "x", self.n_inputs)
+        if x.dtype != self.dtype:
+            raise TypeError(f"x has dtype {x.dtype} but the model's parameters are {self.dtype}")
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, dlogits: np.ndarray) -> np.ndarray:
+        """dL/dlogits (n_samples, n_classes) -> dL/dx (n_samples, n_inputs); fills every ``grads``."""
+        for layer in reversed(self.layers):
+            dlogits = layer.backward(dlogits)
+        return dlogits
+
+    def loss_and_backward(self, x: np.ndarray, labels: np.ndarray) -> float:
+        """Forward, softmax cross-entropy, backward; return the batch's mean loss."""
+        loss = self.loss.forward(self.forward(x), labels)
+        self.backward(self.loss.backward())
+        return loss
+
+    def train(self, mode: bool = True) -> "MLP":
+        """Training (``True``) or inference (``False``) mode for every layer; return self."""
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def eval(self) -> "MLP":
+        """Inference mode; return self."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, under ``torch``'s state-dict names."""
+        state = {}
+        for i, layer in enumerate(self.layers):
+            for name, value in {**layer.params, **getattr(layer, "buffers", {})}.items():
+                state[f"layers.{i}.{name}"] = value.copy()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Overwrite parameters and buffers from a :meth:`state_dict`-like mapping.
+
+        Raises
+        ------
+        KeyError
+            If a name is missing.
+        ValueError
+            If a shape differs.
+        """
+        for i, layer in enumerate(self.layers):
+            for store in (layer.params, getattr(layer, "buffers", {})):
+                for name in store:
+                    key = f"layers.{i}.{name}"
+                    if key not in state:
+                        raise KeyError(f"state has no entry {key!r}")
+                    value = np.asarray(state[key], dtype=self.dtype)
+                    if value.shape != store[name].shape:
+                        raise ValueError(f"{key}: expected shape {store[name].shape}, got {value.shape}")
+                    store[name] = value.copy()
+
+    def n_parameters(self) -> int:
+        """Number of trainable scalars (weights, biases, gamma, beta; not running statistics)."""
+        return sum(v.size for layer in self.layers for v in layer.params.values())
+
+
+@dataclass
+class History:
+    """What a training run records.
+
+    Attributes
+    ----------
+    step_loss : list of float
+        Mini-batch loss at every SGD step, before that step's update.
+    epoch_loss : list of float
+        Mean of ``step_loss`` over each epoch (weighted by batch size).
+    val_accuracy : list of float
+        Validation accuracy after each epoch (empty without validation data).
+    """
+
+    step_loss: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+
+
+def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """One epoch of shuffled mini-batch index arrays (the last batch may be smaller).
+
+    Parameters
+    ----------
+    n_samples : int
+    batch_size : int
+    rng : numpy.random.Generator
+        Draws the permutation; two trainers given generators in the same
+        state see the same batches.
+
+    Yields
+    ------
+    ndarray of int, shape (batch_size,) or smaller for the last batch
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    perm = rng.permutation(n_samples)
+    for start in range(0, n_samples, batch_size):
+        yield perm[start : start + batch_size]
+
+
+def sgd_step(model: MLP, lr: float) -> None:
+    """In place :math:`\\theta \\leftarrow \\theta - \\eta\\,\\partial L/\\partial\\theta` for every parameter."""
+    for layer in model.layers:
+        for name, p in layer.params.items():
+            p -= lr * layer.grads[name]
+
+
+def accuracy(model: MLP, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> float:
+    """Fraction of samples whose largest logit is the label, in inference mode.
+
+    The model is put in inference mode for the evaluation and left in the
+    mode it was in before.
+
+    Parameters
+    ----------
+    model : MLP
+    X : ndarray, shape (n_samples, n_inputs)
+    y : ndarray of int, shape (n_samples,)
+    batch_size : int, default 4096
+
+    Returns
+    -------
+    float
+    """
+    modes = [layer.training for layer in model.layers]
+    model.eval()
+    correct = 0
+    for start in range(0, X.shape[0], batch_size):
+        logits = model.forward(X[start : start + batch_size])
+        correct += int((logits.argmax(axis=1) == y[start : start + batch_size]).sum())
+    for layer, mode in zip(model.layers, modes):
+        layer.train(mode)
+    return correct / X.shape[0]
+
+
+def _check_data(X, y, n_inputs, n_classes, name):
+    X = _check_batch(X, f"X_{name}", n_inputs)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y_{name} must have shape ({X.shape[0]},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"y_{name} must be integer labels in [0, {n_classes - 1}]")
+    return X, y
+
+
+def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> History:
+    """Plain mini-batch SGD on the mean softmax cross-entropy.
+
+    Parameters
+    ----------
+    model : MLP
+        Trained in place.
+    X : ndarray, shape (n_samples, n_inputs)
+    y : ndarray of int, shape (n_samples,)
+    lr : float
+        Learning rate :math:`\\eta`.
+    batch_size : int
+    n_epochs : int
+    rng : numpy.random.Generator
+        Shuffles the training set each epoch (see :func:`minibatch_indices`).
+    X_val, y_val : ndarray, optional
+        Validation data, scored with :func:`accuracy` after every epoch.
+
+    Returns
+    -------
+    History
+    """
+    X, y = _check_data(X, y, model.n_inputs, model.n_classes, "train")
+    if X_val is not None:
+        X_val, y_val = _check_data(X_val, y_val, model.n_inputs, model.n_classes, "val")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    history = History()
+    for _ in range(n_epochs):
+        model.train()
+        total = 0.0
+        for idx in minibatch_indices(X.shape[0], batch_size, rng):
+            loss = model.loss_and_backward(X[idx], y[idx])
+            sgd_step(model, lr)
+            history.step_loss.append(loss)
+            total += loss * idx.size
+        history.epoch_loss.append(total / X.shape[0])
+        if X_val is not None:
+            history.val_accuracy.append(accuracy(model, X_val, y_val))
+    return history
