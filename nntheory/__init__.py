@@ -9,7 +9,7 @@ differentiation on scalar graphs), :mod:`nntheory.plotting` (matplotlib
 helpers that take an ``ax`` and return it).
 """
 
-from nntheory import autodiff, initialization, numpy_nn, plotting
+from nntheory import autodiff, initialization, numpy_nn, optim, plotting, training
 
 __version__ = "0.1.0"
 
@@ -18,5 +18,7 @@ __all__ = [
     "autodiff",
     "initialization",
     "numpy_nn",
+    "optim",
     "plotting",
+    "training",
 ]

@@ -1,0 +1,635 @@
+r"""Optimisers as pure update rules, learning-rate schedules, and a torch wrapper.
+
+Every optimiser is an :class:`UpdateRule`: a pair of pure functions in the
+style of optax,
+
+* ``state = rule.init(params)`` builds the optimiser state (step count and
+  the moment buffers, all zeros);
+* ``params, state = rule.update(params, grads, state)`` returns the *new*
+  parameters and the *new* state and changes nothing in place.
+
+``params`` and ``grads`` are a single array or a list/tuple of arrays
+(:class:`torch.Tensor` or :class:`numpy.ndarray`; the rules use only
+arithmetic, so both work) and the result has the same structure. Because
+the state is an explicit value it can be stored and plotted, which is what
+the optimisation gallery does.
+
+The conventions are those of :mod:`torch.optim`, so that ``torch.optim`` is
+the test oracle (see ``tests/test_optim.py``):
+
+* momentum SGD uses the *heavy-ball buffer* :math:`b_t = \mu b_{t-1} + g_t`,
+  :math:`\theta_t = \theta_{t-1} - \eta b_t` (no :math:`1-\mu` factor, so the
+  effective step on a constant gradient is :math:`\eta/(1-\mu)`);
+* RMSProp uses :math:`v_t = \alpha v_{t-1} + (1-\alpha) g_t^2` and
+  :math:`\theta_t = \theta_{t-1} - \eta\, g_t / (\sqrt{v_t} + \epsilon)`,
+  with :math:`\epsilon` **outside** the square root;
+* Adam's ``weight_decay`` adds :math:`\lambda\theta` to the gradient (an L2
+  penalty :math:`\tfrac{\lambda}{2}\|\theta\|^2` in the loss), while AdamW
+  decays the weights directly, :math:`\theta \leftarrow \theta - \eta\lambda
+  \theta`, before the Adam step.
+
+The learning rate of any rule may be a number or a *schedule*: a function of
+the number of updates already taken (:func:`constant`, :func:`step_decay`,
+:func:`warmup_cosine`).
+
+Examples
+--------
+>>> import numpy as np
+>>> rule = adam(lr=0.1)
+>>> theta = np.array([1.0, -2.0])
+>>> state = rule.init(theta)
+>>> theta, state = rule.update(theta, np.array([3.0, -1e-3]), state)
+>>> np.round(theta, 6)  # first Adam step: about -lr * sign(g)
+array([ 0.9     , -1.900001])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+import torch
+
+__all__ = [
+    "UpdateRule",
+    "SGDState",
+    "RMSPropState",
+    "AdamState",
+    "sgd",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "constant",
+    "step_decay",
+    "warmup_cosine",
+    "TorchOptimizer",
+]
+
+Schedule = Callable[[int], float]
+
+
+class UpdateRule(NamedTuple):
+    """An optimiser as two pure functions (optax style).
+
+    Attributes
+    ----------
+    init : callable
+        ``init(params) -> state``: the initial optimiser state.
+    update : callable
+        ``update(params, grads, state) -> (new_params, new_state)``.
+    name : str
+        A short human-readable description with the hyperparameters.
+    """
+
+    init: Callable[[Any], Any]
+    update: Callable[[Any, Any, Any], tuple[Any, Any]]
+    name: str
+
+
+class SGDState(NamedTuple):
+    """State of :func:`sgd`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates taken so far.
+    momentum : list of arrays
+        Heavy-ball buffers :math:`b`, one per parameter array (zeros at start).
+    """
+
+    count: int
+    momentum: list
+
+
+class RMSPropState(NamedTuple):
+    """State of :func:`rmsprop`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates taken so far.
+    square_avg : list of arrays
+        Running average :math:`v` of the squared gradients.
+    """
+
+    count: int
+    square_avg: list
+
+
+class AdamState(NamedTuple):
+    """State of :func:`adam` and :func:`adamw`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates taken so far (:math:`t-1` during update :math:`t`).
+    m : list of arrays
+        First-moment estimates (running average of gradients).
+    v : list of arrays
+        Second-moment estimates (running average of squared gradients).
+    """
+
+    count: int
+    m: list
+    v: list
+
+
+# ---------------------------------------------------------------------------
+# Bookkeeping: structures, validation
+# ---------------------------------------------------------------------------
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (torch.Tensor, np.ndarray)) or isinstance(x, numbers.Real)
+
+
+def _flatten(tree, name: str) -> tuple[list, bool]:
+    """Return ``(list_of_arrays, was_single)``; raise if the structure is unsupported."""
+    if _is_array(tree):
+        return [tree], True
+    if isinstance(tree, (list, tuple)) and all(_is_array(t) for t in tree):
+        return list(tree), False
+    raise TypeError(f"{name} must be an array or a list/tuple of arrays, got {type(tree).__name__}")
+
+
+def _unflatten(leaves: list, single: bool, like):
+    if single:
+        return leaves[0]
+    return tuple(leaves) if isinstance(like, tuple) else list(leaves)
+
+
+def _zeros_like(x):
+    if isinstance(x, torch.Tensor):
+        return torch.zeros_like(x)
+    return np.zeros_like(np.asarray(x, dtype=float))
+
+
+def _sqrt(x):
+    if isinstance(x, torch.Tensor):
+        return torch.sqrt(x)
+    return np.sqrt(x)
+
+
+def _check_nonneg(value, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not value >= 0.0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+def _check_unit(value, name: str) -> None:
+    """A decay rate: a real number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+
+
+def _check_eps(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"eps must be a real number, got {type(value).__name__}")
+    if not value > 0.0:
+        raise ValueError(f"eps must be > 0, got {value}")
+
+
+def _as_schedule(lr: float | Schedule) -> Schedule:
+    """Turn a number into a constant schedule; check a number is a valid lr."""
+    if callable(lr):
+        return lr
+    _check_nonneg(lr, "lr")
+    return constant(lr)
+
+
+def _pair(params, grads):
+    p_leaves, single = _flatten(params, "params")
+    g_leaves, _ = _flatten(grads, "grads")
+    if len(p_leaves) != len(g_leaves):
+        raise ValueError(f"grads has {len(g_leaves)} arrays but params has {len(p_leaves)}")
+    return p_leaves, g_leaves, single
+
+
+# ---------------------------------------------------------------------------
+# The update rules: the math, one parameter array at a time
+# ---------------------------------------------------------------------------
+
+
+def sgd(lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> UpdateRule:
+    r"""Stochastic gradient descent, optionally with heavy-ball momentum.
+
+    With :math:`g_t = \nabla_\theta L + \lambda\theta_{t-1}` (``weight_decay``
+    :math:`\lambda`), the update in torch's convention is
+
+    .. math::
+
+       b_t = \mu b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - \eta_t b_t,
+
+    with :math:`b_0 = 0` (so :math:`b_1 = g_1`). With ``nesterov=True`` the
+    step uses :math:`g_t + \mu b_t` instead of :math:`b_t`.
+
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\eta \ge 0`, or a schedule ``lr(count)``.
+    momentum : float, default 0
+        Momentum :math:`\mu \in [0, 1)`.
+    weight_decay : float, default 0
+        L2 coefficient :math:`\lambda \ge 0` added to the gradient.
+    nesterov : bool, default False
+        Nesterov's variant of momentum.
+
+    Returns
+    -------
+    UpdateRule
+        With state :class:`SGDState`.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` or ``weight_decay`` is negative or ``momentum`` is not in
+        [0, 1).
+    """
+    schedule = _as_schedule(lr)
+    _check_unit(momentum, "momentum")
+    _check_nonneg(weight_decay, "weight_decay")
+    if nesterov and momentum == 0.0:
+        raise ValueError("nesterov=True needs momentum > 0")
+
+    def init(params) -> SGDState:
+        leaves, _ = _flatten(params, "params")
+        return SGDState(0, [_zeros_like(p) for p in leaves])
+
+    def update(params, grads, state: SGDState):
+        p_leaves, g_leaves, single = _pair(params, grads)
+        eta = schedule(state.count)
+        new_p, new_b = [], []
+        for p, g, b in zip(p_leaves, g_leaves, state.momentum):
+            g = g + weight_decay * p
+            b = momentum * b + g
+            direction = g + momentum * b if nesterov else b
+            new_p.append(p - eta * direction)
+            new_b.append(b)
+        return _unflatten(new_p, single, params), SGDState(state.count + 1, new_b)
+
+    name = f"SGD(lr={lr if not callable(lr) else 'schedule'}, momentum={momentum}, weight_decay={weight_decay})"
+    return UpdateRule(init, update, name)
+
+
+def rmsprop(lr: float | Schedule, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0) -> UpdateRule:
+    r"""RMSProp in torch's convention (:math:`\epsilon` outside the square root).
+
+    .. math::
+
+       v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\qquad
+       \theta_t = \theta_{t-1} - \eta_t \frac{g_t}{\sqrt{v_t} + \epsilon},
+
+    elementwise, with :math:`v_0 = 0` and :math:`g_t = \nabla_\theta L +
+    \lambda\theta_{t-1}`. (The CSC413 sheet writes :math:`\beta_2` for
+    :math:`\alpha` and puts :math:`\epsilon` inside the root; for
+    :math:`\epsilon \ll g^2` the two agree.)
+
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate :math:`\eta \ge 0`, or a schedule ``lr(count)``.
+    alpha : float, default 0.99
+        Decay rate of the squared-gradient average, in [0, 1).
+    eps : float, default 1e-8
+        :math:`\epsilon > 0` added to :math:`\sqrt{v_t}`.
+    weight_decay : float, default 0
+        L2 coefficient :math:`\lambda \ge 0` added to the gradient.
+
+    Returns
+    -------
+    UpdateRule
+        With state :class:`RMSPropState`.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``lr`` or ``weight_decay``, ``alpha`` outside [0, 1)
+        or ``eps <= 0``.
+    """
+    schedule = _as_schedule(lr)
+    _check_unit(alpha, "alpha")
+    _check_eps(eps)
+    _check_nonneg(weight_decay, "weight_decay")
+
+    def init(params) -> RMSPropState:
+        leaves, _ = _flatten(params, "params")
+        return RMSPropState(0, [_zeros_like(p) for p in leaves])
+
+    def update(params, grads, state: RMSPropState):
+        p_leaves, g_leaves, single = _pair(params, grads)
+        eta = schedule(state.count)
+        new_p, new_v = [], []
+        for p, g, v in zip(p_leaves, g_leaves, state.square_avg):
+            g = g + weight_decay * p
+            v = alpha * v + (1.0 - alpha) * g * g
+            new_p.append(p - eta * g / (_sqrt(v) + eps))
+            new_v.append(v)
+        return _unflatten(new_p, single, params), RMSPropState(state.count + 1, new_v)
+
+    name = f"RMSProp(lr={lr if not callable(lr) else 'schedule'}, alpha={alpha}, eps={eps}, weight_decay={weight_decay})"
+    return UpdateRule(init, update, name)
+
+
+def _adam_rule(lr, betas, eps, weight_decay, decoupled: bool, bias_correction: bool, label: str) -> UpdateRule:
+    """Adam (L2 in the gradient) or AdamW (decoupled decay); see :func:`adam`."""
+    schedule = _as_schedule(lr)
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    beta1, beta2 = betas
+    _check_unit(beta1, "betas[0]")
+    _check_unit(beta2, "betas[1]")
+    _check_eps(eps)
+    _check_nonneg(weight_decay, "weight_decay")
+
+    def init(params) -> AdamState:
+        leaves, _ = _flatten(params, "params")
+        return AdamState(0, [_zeros_like(p) for p in leaves], [_zeros_like(p) for p in leaves])
+
+    def update(params, grads, state: AdamState):
+        p_leaves, g_leaves, single = _pair(params, grads)
+        eta = schedule(state.count)
+        t = state.count + 1
+        # Bias corrections 1 - beta^t undo the zero initialisation of m and v.
+        c1 = 1.0 - beta1**t if bias_correction else 1.0
+        c2 = 1.0 - beta2**t if bias_correction else 1.0
+        new_p, new_m, new_v = [], [], []
+        for p, g, m, v in zip(p_leaves, g_leaves, state.m, state.v):
+            if decoupled:
+                p = p - eta * weight_decay * p  # AdamW: decay the weights, not the gradient
+            else:
+                g = g + weight_decay * p  # Adam + L2: the penalty's gradient joins g
+            m = beta1 * m + (1.0 - beta1) * g
+            v = beta2 * v + (1.0 - beta2) * g * g
+            m_hat, v_hat = m / c1, v / c2
+            new_p.append(p - eta * m_hat / (_sqrt(v_hat) + eps))
+            new_m.append(m)
+            new_v.append(v)
+        return _unflatten(new_p, single, params), AdamState(t, new_m, new_v)
+
+    lr_txt = lr if not callable(lr) else "schedule"
+    bc = "" if bias_correction else ", bias_correction=False"
+    return UpdateRule(init, update, f"{label}(lr={lr_txt}, betas=({beta1}, {beta2}), eps={eps}, weight_decay={weight_decay}{bc})")
+
+
+def adam(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0, bias_correction: bool = True) -> UpdateRule:
+    r"""Adam, with the L2 penalty (if any) in the gradient, as ``torch.optim.Adam``.
+
+    With :math:`g_t = \nabla_\theta L + \lambda\theta_{t-1}`, elementwise,
+
+    .. math::
+
+       m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\\
+       \hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad
+       \hat v_t = \frac{v_t}{1-\beta_2^t},\qquad
+       \theta_t = \theta_{t-1} - \eta_t \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},
+
+    with :math:`m_0 = v_0 = 0`. ``weight_decay`` :math:`\lambda` is the same
+    as adding :math:`\tfrac{\lambda}{2}\|\theta\|^2` to the loss; for
+    decoupled decay use :func:`adamw`.
+
+    Parameters
+    ----------
+    lr : float or callable, default 1e-3
+        Learning rate :math:`\eta \ge 0`, or a schedule ``lr(count)``.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : float, default 1e-8
+        :math:`\epsilon > 0`, added outside the square root.
+    weight_decay : float, default 0
+        L2 coefficient :math:`\lambda \ge 0` added to the gradient.
+    bias_correction : bool, default True
+        If False, use :math:`m_t` and :math:`v_t` in place of
+        :math:`\hat m_t, \hat v_t` (the original pre-correction form).
+
+    Returns
+    -------
+    UpdateRule
+        With state :class:`AdamState`.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``lr`` or ``weight_decay``, a beta outside [0, 1) or
+        ``eps <= 0``.
+    """
+    return _adam_rule(lr, betas, eps, weight_decay, decoupled=False, bias_correction=bias_correction, label="Adam")
+
+
+def adamw(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2, bias_correction: bool = True) -> UpdateRule:
+    r"""AdamW: Adam with decoupled weight decay, as ``torch.optim.AdamW``.
+
+    Each update first shrinks the weights,
+    :math:`\theta \leftarrow (1 - \eta_t\lambda)\,\theta`, then takes the
+    Adam step of :func:`adam` with the *unpenalised* gradient. The decay is
+    therefore the same for every parameter, whatever its gradient scale,
+    unlike an L2 term in the loss, whose gradient :math:`\lambda\theta` is
+    divided by :math:`\sqrt{\hat v_t}` like the rest of the gradient.
+
+    Parameters
+    ----------
+    lr : float or callable, default 1e-3
+        Learning rate :math:`\eta \ge 0`, or a schedule ``lr(count)``.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : float, default 1e-8
+        :math:`\epsilon > 0`, added outside the square root.
+    weight_decay : float, default 1e-2
+        Decoupled decay coefficient :math:`\lambda \ge 0` (torch's default).
+    bias_correction : bool, default True
+        As in :func:`adam`.
+
+    Returns
+    -------
+    UpdateRule
+        With state :class:`AdamState`.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``lr`` or ``weight_decay``, a beta outside [0, 1) or
+        ``eps <= 0``.
+    """
+    return _adam_rule(lr, betas, eps, weight_decay, decoupled=True, bias_correction=bias_correction, label="AdamW")
+
+
+# ---------------------------------------------------------------------------
+# Learning-rate schedules: pure functions of the number of updates taken
+# ---------------------------------------------------------------------------
+
+
+def constant(lr: float) -> Schedule:
+    """A constant learning rate.
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate, ``>= 0``.
+
+    Returns
+    -------
+    callable
+        ``schedule(count) -> lr``.
+    """
+    _check_nonneg(lr, "lr")
+    return lambda count: lr
+
+
+def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
+    r"""Multiply the learning rate by ``gamma`` every ``step_size`` updates.
+
+    :math:`\eta_k = \eta\,\gamma^{\lfloor k/s \rfloor}`, as
+    ``torch.optim.lr_scheduler.StepLR``.
+
+    Parameters
+    ----------
+    lr : float
+        Initial learning rate, ``>= 0``.
+    step_size : int
+        Number of updates between decays, ``>= 1``.
+    gamma : float, default 0.1
+        Decay factor, ``>= 0``.
+
+    Returns
+    -------
+    callable
+        ``schedule(count) -> float``.
+    """
+    _check_nonneg(lr, "lr")
+    _check_nonneg(gamma, "gamma")
+    if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
+        raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+    return lambda count: lr * gamma ** (count // step_size)
+
+
+def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.0, eta_min: float = 0.0) -> Schedule:
+    r"""Linear warm-up followed by cosine annealing.
+
+    For :math:`k < W` (``warmup_steps``) the rate rises linearly,
+    :math:`\eta_k = \eta\,(f + (1-f)\,k/W)` with :math:`f` = ``start_factor``;
+    afterwards it follows half a cosine from :math:`\eta` down to
+    :math:`\eta_{\min}` over the remaining :math:`T - W` updates,
+
+    .. math::
+
+       \eta_k = \eta_{\min} + \tfrac12(\eta - \eta_{\min})
+       \Bigl(1 + \cos\frac{\pi (k - W)}{T - W}\Bigr),
+
+    and stays at :math:`\eta_{\min}` after :math:`T`. This is torch's
+    ``SequentialLR([LinearLR, CosineAnnealingLR], milestones=[W])``.
+
+    Parameters
+    ----------
+    lr : float
+        Peak learning rate :math:`\eta \ge 0`.
+    warmup_steps : int
+        :math:`W \ge 0`.
+    total_steps : int
+        :math:`T > W`.
+    start_factor : float, default 0
+        Fraction of ``lr`` at step 0, in [0, 1].
+    eta_min : float, default 0
+        Final learning rate, ``0 <= eta_min <= lr``.
+
+    Returns
+    -------
+    callable
+        ``schedule(count) -> float``.
+    """
+    _check_nonneg(lr, "lr")
+    _check_nonneg(eta_min, "eta_min")
+    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, numbers.Integral) or warmup_steps < 0:
+        raise ValueError(f"warmup_steps must be a non-negative integer, got {warmup_steps!r}")
+    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral) or total_steps <= warmup_steps:
+        raise ValueError(f"total_steps must be an integer > warmup_steps, got {total_steps!r}")
+    if not 0.0 <= start_factor <= 1.0:
+        raise ValueError(f"start_factor must be in [0, 1], got {start_factor}")
+    if eta_min > lr:
+        raise ValueError(f"eta_min must be <= lr, got {eta_min} > {lr}")
+    span = total_steps - warmup_steps
+
+    def schedule(count: int) -> float:
+        if count < warmup_steps:
+            return lr * (start_factor + (1.0 - start_factor) * count / warmup_steps)
+        k = min(count - warmup_steps, span)
+        return eta_min + 0.5 * (lr - eta_min) * (1.0 + math.cos(math.pi * k / span))
+
+    return schedule
+
+
+# ---------------------------------------------------------------------------
+# A thin torch.optim.Optimizer over a pure rule
+# ---------------------------------------------------------------------------
+
+
+class TorchOptimizer(torch.optim.Optimizer):
+    """Use an :class:`UpdateRule` in an ordinary torch training loop.
+
+    ``step()`` gathers the parameters' ``.grad``, calls the pure
+    ``rule.update`` and copies the new values into the parameters in place;
+    the rule's state is kept in ``self.rule_state``. Learning-rate changes
+    belong in the rule (pass a schedule as ``lr``); torch's
+    ``lr_scheduler`` classes do not act on it.
+
+    Parameters
+    ----------
+    params : iterable of torch.Tensor
+        The parameters to optimise (one group).
+    rule : UpdateRule
+        E.g. ``adam(lr=1e-3)``.
+
+    Attributes
+    ----------
+    rule : UpdateRule
+        The pure rule.
+    rule_state : Any
+        Its current state.
+
+    Examples
+    --------
+    >>> model = torch.nn.Linear(3, 1)
+    >>> opt = TorchOptimizer(model.parameters(), sgd(lr=0.1, momentum=0.9))
+    >>> loss = model(torch.ones(4, 3)).pow(2).mean()
+    >>> loss.backward()
+    >>> opt.step()
+    """
+
+    def __init__(self, params, rule: UpdateRule):
+        if not isinstance(rule, UpdateRule):
+            raise TypeError(f"rule must be an UpdateRule (e.g. nntheory.optim.adam(...)), got {type(rule).__name__}")
+        super().__init__(params, defaults={})
+        if len(self.param_groups) != 1:
+            raise ValueError("TorchOptimizer supports a single parameter group")
+        self.rule = rule
+        self._params: list[torch.Tensor] = list(self.param_groups[0]["params"])
+        self.rule_state = rule.init([p.detach() for p in self._params])
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Take one update; parameters without a gradient get a zero gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss (as in torch).
+
+        Returns
+        -------
+        loss : torch.Tensor or None
+            What ``closure`` returned, if given.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        params = [p.detach() for p in self._params]
+        grads = [p.grad.detach() if p.grad is not None else torch.zeros_like(p) for p in self._params]
+        new_params, self.rule_state = self.rule.update(params, grads, self.rule_state)
+        for p, new in zip(self._params, new_params):
+            p.copy_(new)
+        return loss

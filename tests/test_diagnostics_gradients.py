@@ -1,0 +1,84 @@
+"""Per-sample gradient statistics against a plain loop of one backward pass per sample."""
+
+import pytest
+import torch
+
+from nntheory.diagnostics import batch_sq_grad_norms, mean_sq_grad_norm, per_sample_grads, per_sample_sq_grad_norms
+
+
+def _setup(generator):
+    torch_dtype = torch.float64
+    X = torch.randn(20, 5, generator=generator, dtype=torch_dtype)
+    y = torch.randn(20, 2, generator=generator, dtype=torch_dtype)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 2)).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
+    return model, torch.nn.MSELoss(), X, y
+
+
+def _loop_norms(model, loss_fn, X, y):
+    """Oracle: one ordinary backward pass per sample."""
+    out = []
+    for i in range(X.shape[0]):
+        model.zero_grad()
+        loss_fn(model(X[i : i + 1]), y[i : i + 1]).backward()
+        out.append(sum(p.grad.pow(2).sum() for p in model.parameters() if p.requires_grad))
+    return torch.stack(out)
+
+
+def test_per_sample_grads_match_loop(generator):
+    model, loss_fn, X, y = _setup(generator)
+    grads = per_sample_grads(model, loss_fn, X, y)
+    for i in (0, 7, 19):
+        model.zero_grad()
+        loss_fn(model(X[i : i + 1]), y[i : i + 1]).backward()
+        for name, p in model.named_parameters():
+            torch.testing.assert_close(grads[name][i], p.grad, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["vmap", "ghost", "auto"])
+def test_sq_norms_match_loop(generator, method):
+    model, loss_fn, X, y = _setup(generator)
+    ref = _loop_norms(model, loss_fn, X, y)
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y, method=method), ref, rtol=1e-12, atol=0)
+
+
+def test_ghost_with_cross_entropy_and_frozen_layer(generator):
+    X = torch.randn(12, 4, generator=generator, dtype=torch.float64)
+    y = torch.randint(0, 3, (12,), generator=generator)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.Linear(6, 3, bias=False)).double()
+    model[0].bias.requires_grad_(False)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y, method="ghost"), _loop_norms(model, loss_fn, X, y), rtol=1e-12, atol=0)
+
+
+def test_vmap_fallback_for_non_linear_parameters(generator):
+    X = torch.randn(10, 4, generator=generator, dtype=torch.float64)
+    y = torch.randn(10, 4, generator=generator, dtype=torch.float64)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4)).double()
+    loss_fn = torch.nn.MSELoss()
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y), _loop_norms(model, loss_fn, X, y), rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="nn.Linear"):
+        per_sample_sq_grad_norms(model, loss_fn, X, y, method="ghost")
+
+
+def test_mean_and_batches(generator):
+    model, loss_fn, X, y = _setup(generator)
+    ref = _loop_norms(model, loss_fn, X, y)
+    assert mean_sq_grad_norm(model, loss_fn, X, y) == pytest.approx(ref.mean().item(), rel=1e-12)
+    per_batch = batch_sq_grad_norms(model, loss_fn, X, y, batch_size=5, shuffle=False)
+    torch.testing.assert_close(per_batch, ref.reshape(4, 5).mean(dim=1), rtol=1e-12, atol=0)
+    shuffled = batch_sq_grad_norms(model, loss_fn, X, y, batch_size=5, generator=generator)
+    # Equal-size batches partition the data: their mean is the full mean.
+    assert shuffled.mean().item() == pytest.approx(ref.mean().item(), rel=1e-12)
+
+
+def test_bad_input(generator):
+    model, loss_fn, X, y = _setup(generator)
+    with pytest.raises(ValueError, match="same number of samples"):
+        per_sample_grads(model, loss_fn, X, y[:3])
+    with pytest.raises(TypeError, match="model"):
+        per_sample_grads(lambda x: x, loss_fn, X, y)
+    with pytest.raises(ValueError, match="method"):
+        per_sample_sq_grad_norms(model, loss_fn, X, y, method="fast")
