@@ -9,13 +9,14 @@ differentiation on scalar graphs), :mod:`nntheory.plotting` (matplotlib
 helpers that take an ``ax`` and return it).
 """
 
-from nntheory import autodiff, initialization, numpy_nn, optim, plotting, training
+from nntheory import autodiff, deep_linear, initialization, numpy_nn, optim, plotting, training
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
     "autodiff",
+    "deep_linear",
     "initialization",
     "numpy_nn",
     "optim",

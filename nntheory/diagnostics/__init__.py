@@ -5,8 +5,15 @@ from nntheory.diagnostics.hessian import condition_number, flat_loss, hessian_ma
 from nntheory.diagnostics.activations import LayerStatistics, activation_statistics, gradient_norms
 from nntheory.diagnostics.dead_units import DeadUnitReport, dead_on_box, dead_on_samples, dead_unit_report, interval_bounds, relu_mlp_preactivations
 from nntheory.diagnostics.jacobian_products import SharedWeightBackprop, first_layer_gradient_bound, shared_weight_backprop
+from nntheory.diagnostics.lipschitz import block_upper_bounds, jacobian_spectral_norms, lipschitz_lower_bound, lipschitz_upper_bound, optimized_secant_lower_bound, secant_lower_bound
 
 __all__: list[str] = [
+    "block_upper_bounds",
+    "jacobian_spectral_norms",
+    "lipschitz_lower_bound",
+    "lipschitz_upper_bound",
+    "optimized_secant_lower_bound",
+    "secant_lower_bound",
     "batch_sq_grad_norms",
     "mean_sq_grad_norm",
     "per_sample_grads",

@@ -1,0 +1,100 @@
+"""Tests for nntheory.diagnostics.lipschitz: exact on linear maps, lower <= upper, batch norm."""
+
+import pytest
+import torch
+from torch import nn
+
+from nntheory.diagnostics.lipschitz import (
+    block_upper_bounds,
+    jacobian_spectral_norms,
+    lipschitz_lower_bound,
+    lipschitz_upper_bound,
+    secant_lower_bound,
+)
+from nntheory.models.residual import ResidualNet
+
+
+def test_linear_map_lower_and_upper_equal_the_spectral_norm(generator):
+    lin = nn.Linear(6, 4).double()
+    with torch.no_grad():
+        lin.weight.copy_(torch.randn(4, 6, generator=generator, dtype=torch.float64))
+    ref = float(torch.linalg.svdvals(lin.weight.detach())[0])  # oracle: SVD
+    x = torch.randn(3, 6, generator=generator, dtype=torch.float64)
+    assert lipschitz_lower_bound(lin, x, n_iter=200, generator=generator) == pytest.approx(ref, rel=1e-8)
+    assert lipschitz_upper_bound(lin) == pytest.approx(ref, rel=1e-12)
+
+
+def test_power_iteration_matches_full_jacobian(generator):
+    net = ResidualNet(5, n_blocks=3, activation="tanh", generator=generator).double()
+    x = torch.randn(20, 5, generator=generator, dtype=torch.float64)
+    est = jacobian_spectral_norms(net, x, n_iter=300, generator=generator)
+    J = torch.func.vmap(torch.func.jacrev(net))(x)  # oracle: autograd Jacobians + SVD
+    torch.testing.assert_close(est, torch.linalg.matrix_norm(J, ord=2).detach(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3, 6])
+def test_lower_bounds_never_exceed_upper_bound(generator, n_blocks):
+    net = ResidualNet(8, n_blocks=n_blocks, generator=generator).double()
+    x = torch.randn(200, 8, generator=generator, dtype=torch.float64)
+    y = x + 1e-3 * torch.randn(200, 8, generator=generator, dtype=torch.float64)
+    upper = lipschitz_upper_bound(net)
+    assert upper == pytest.approx(2.0**n_blocks, rel=1e-9)
+    assert lipschitz_lower_bound(net, x, generator=generator) <= upper
+    assert secant_lower_bound(net, x, y) <= upper
+    assert len(block_upper_bounds(net)) == n_blocks
+
+
+def test_tight_example_attains_two_to_the_L(generator):
+    # F(x) = x is 1-Lipschitz, so T(x) = 2x and f(x) = 2^L x: the bound is attained.
+    net = ResidualNet(3, n_blocks=4, generator=generator).double()
+    with torch.no_grad():
+        for block in net.blocks:
+            for layer in (block.branch[0], block.branch[2]):
+                layer.weight.copy_(torch.eye(3))
+                layer.bias.zero_()
+    x = torch.rand(10, 3, generator=generator, dtype=torch.float64) + 0.1  # ReLU active
+    assert lipschitz_lower_bound(net, x, generator=generator) == pytest.approx(16.0, rel=1e-10)
+
+
+def test_batch_norm_eval_bound_is_exact_and_train_mode_is_refused(generator):
+    bn = nn.BatchNorm1d(3, momentum=None).double()  # cumulative running averages
+    data = torch.randn(512, 3, generator=generator, dtype=torch.float64) * torch.tensor([1.0, 0.01, 3.0], dtype=torch.float64)
+    bn.train()
+    bn(data)
+    with pytest.raises(ValueError, match="training mode"):
+        lipschitz_upper_bound(bn)
+    bn.eval()
+    scale = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).detach()
+    x = torch.randn(5, 3, generator=generator, dtype=torch.float64)
+    assert lipschitz_upper_bound(bn) == pytest.approx(float(scale.abs().max()), rel=1e-12)
+    assert lipschitz_lower_bound(bn, x, generator=generator) == pytest.approx(float(scale.abs().max()), rel=1e-8)
+    assert lipschitz_upper_bound(bn) > 50  # the feature with standard deviation 0.01
+
+
+def test_bad_input(generator):
+    with pytest.raises(TypeError, match="no Lipschitz rule"):
+        lipschitz_upper_bound(nn.Conv1d(1, 1, 3))
+    with pytest.raises(ValueError, match="x must have shape"):
+        lipschitz_lower_bound(nn.Identity(), torch.zeros(3))
+    with pytest.raises(ValueError, match="differ"):
+        secant_lower_bound(nn.Identity(), torch.zeros(2, 3), torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="ResidualNet"):
+        block_upper_bounds(nn.Linear(2, 2))
+
+
+def test_optimized_secant_bound_on_a_linear_map_and_below_upper(generator):
+    from nntheory.diagnostics.lipschitz import optimized_secant_lower_bound
+
+    lin = nn.Linear(5, 5, bias=False).double()
+    with torch.no_grad():
+        lin.weight.copy_(torch.randn(5, 5, generator=generator, dtype=torch.float64))
+    ref = float(torch.linalg.svdvals(lin.weight.detach())[0])
+    x = torch.randn(16, 5, generator=generator, dtype=torch.float64)
+    found = optimized_secant_lower_bound(lin, x, n_steps=300, lr=0.05, generator=generator)
+    assert found <= ref * (1 + 1e-12)
+    assert found == pytest.approx(ref, rel=1e-3)
+    net = ResidualNet(6, n_blocks=4, generator=generator).double()
+    x = torch.randn(64, 6, generator=generator, dtype=torch.float64)
+    random_only = secant_lower_bound(net, x, x + 0.1 * torch.randn(64, 6, generator=generator, dtype=torch.float64))
+    optimised = optimized_secant_lower_bound(net, x, n_steps=50, generator=generator)
+    assert random_only <= lipschitz_upper_bound(net) and optimised <= lipschitz_upper_bound(net)
