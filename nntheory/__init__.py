@@ -2,24 +2,55 @@
 
 The library is organised one concept per module; import the module you need::
 
-    from nntheory import autodiff, plotting
+    from nntheory import autodiff, optim, training
+    from nntheory.diagnostics import hessian
 
-Modules: :mod:`nntheory.autodiff` (reverse- and forward-mode automatic
-differentiation on scalar graphs), :mod:`nntheory.plotting` (matplotlib
-helpers that take an ``ax`` and return it).
+Modules: :mod:`~nntheory.autodiff` (automatic differentiation on scalar
+graphs), :mod:`~nntheory.numpy_nn` (hand-written forward/backward modules),
+:mod:`~nntheory.models` (torch models), :mod:`~nntheory.initialization`
+(initialisers and signal propagation), :mod:`~nntheory.optim` (pure update
+rules and schedules), :mod:`~nntheory.training` (an explicit training loop),
+:mod:`~nntheory.sweep` (many small models trained at once),
+:mod:`~nntheory.diagnostics` (gradient statistics, Hessians, dead units,
+Lipschitz estimates), :mod:`~nntheory.data` (datasets),
+:mod:`~nntheory.bagging`, :mod:`~nntheory.dropout_regression`,
+:mod:`~nntheory.implicit_regularization`, :mod:`~nntheory.deep_linear`
+(the mathematics of single exercises), and :mod:`~nntheory.plotting`.
 """
 
-from nntheory import autodiff, deep_linear, initialization, numpy_nn, optim, plotting, training
+from nntheory import (
+    autodiff,
+    bagging,
+    data,
+    deep_linear,
+    diagnostics,
+    dropout_regression,
+    implicit_regularization,
+    initialization,
+    models,
+    numpy_nn,
+    optim,
+    plotting,
+    sweep,
+    training,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
     "autodiff",
+    "bagging",
+    "data",
     "deep_linear",
+    "diagnostics",
+    "dropout_regression",
+    "implicit_regularization",
     "initialization",
+    "models",
     "numpy_nn",
     "optim",
     "plotting",
+    "sweep",
     "training",
 ]

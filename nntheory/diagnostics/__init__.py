@@ -8,12 +8,6 @@ from nntheory.diagnostics.jacobian_products import SharedWeightBackprop, first_l
 from nntheory.diagnostics.lipschitz import block_upper_bounds, jacobian_spectral_norms, lipschitz_lower_bound, lipschitz_upper_bound, optimized_secant_lower_bound, secant_lower_bound
 
 __all__: list[str] = [
-    "block_upper_bounds",
-    "jacobian_spectral_norms",
-    "lipschitz_lower_bound",
-    "lipschitz_upper_bound",
-    "optimized_secant_lower_bound",
-    "secant_lower_bound",
     "batch_sq_grad_norms",
     "mean_sq_grad_norm",
     "per_sample_grads",
@@ -35,4 +29,10 @@ __all__: list[str] = [
     "SharedWeightBackprop",
     "first_layer_gradient_bound",
     "shared_weight_backprop",
+    "block_upper_bounds",
+    "jacobian_spectral_norms",
+    "lipschitz_lower_bound",
+    "lipschitz_upper_bound",
+    "optimized_secant_lower_bound",
+    "secant_lower_bound",
 ]

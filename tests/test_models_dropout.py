@@ -1,0 +1,64 @@
+"""Dropout layers: expectations against Monte Carlo, masks, modes, bad input."""
+
+import pytest
+import torch
+
+from nntheory.models.dropout import InvertedDropout, StandardDropout, dropout_mask
+
+N_MC = 40000
+
+
+def _mc_mean(layer, x):
+    layer.train()
+    return layer(x.expand(N_MC, -1)).mean(0)  # N_MC independent masks, one per row
+
+
+@pytest.mark.parametrize("cls", [StandardDropout, InvertedDropout])
+@pytest.mark.parametrize("p_keep", [0.3, 0.8])
+def test_train_mean_equals_eval_output(cls, p_keep):
+    """E[train output] = eval output, for both conventions (Monte Carlo, 6 standard errors)."""
+    g = torch.Generator().manual_seed(0)
+    layer = cls(p_keep, generator=g)
+    x = torch.linspace(-2, 3, 7, dtype=torch.float64)[None, :]
+    mean = _mc_mean(layer, x)
+    scale = 1 / p_keep if cls is InvertedDropout else 1.0
+    stderr = scale * x.abs() * (p_keep * (1 - p_keep) / N_MC) ** 0.5
+    assert torch.all((mean - layer.eval()(x)).abs() <= 6 * stderr + 1e-15)
+
+
+def test_eval_outputs_and_torch_equivalence():
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(StandardDropout(0.7).eval()(x), 0.7 * x)
+    torch.testing.assert_close(InvertedDropout(0.7).eval()(x), x)
+    # Training mode: inverted output takes values in {0, x / p_keep}, like torch.nn.Dropout(p=p_drop).
+    y = InvertedDropout(0.25, generator=torch.Generator().manual_seed(2)).train()(x)
+    kept = y != 0
+    torch.testing.assert_close(y[kept], x[kept] / 0.25)
+    ref = torch.nn.Dropout(p=0.75).train()(torch.ones(100000))
+    assert set(torch.unique(ref).tolist()) == set(torch.unique(InvertedDropout(0.25)(torch.ones(10000))).tolist())
+
+
+def test_mask_rate_and_generator():
+    m = dropout_mask((200000,), 0.35, generator=torch.Generator().manual_seed(0))
+    assert set(torch.unique(m).tolist()) <= {0.0, 1.0}
+    assert abs(m.mean().item() - 0.35) < 6 * (0.35 * 0.65 / 200000) ** 0.5
+    a = dropout_mask((50,), 0.5, generator=torch.Generator().manual_seed(9))
+    b = dropout_mask((50,), 0.5, generator=torch.Generator().manual_seed(9))
+    assert torch.equal(a, b)
+
+
+def test_p_drop_and_repr():
+    layer = StandardDropout(0.8)
+    assert layer.p_drop == pytest.approx(0.2)
+    assert "p_keep=0.8" in repr(layer)
+    assert torch.equal(InvertedDropout(1.0).train()(torch.ones(3)), torch.ones(3))
+
+
+def test_bad_input():
+    for bad in (0.0, 1.5, -0.1, True, "0.5"):
+        with pytest.raises(ValueError, match="p_keep"):
+            StandardDropout(bad)
+    with pytest.raises(TypeError, match="generator"):
+        InvertedDropout(0.5, generator=3)
+    with pytest.raises(ValueError, match="p_keep"):
+        dropout_mask((3,), 0.0)

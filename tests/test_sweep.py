@@ -1,0 +1,88 @@
+"""The batched width sweep equals a plain loop over models (float64)."""
+
+import numpy as np
+import pytest
+import torch
+
+from nntheory.data.teacher_student import make_teacher, sample_teacher_student
+from nntheory.sweep import _train_stack, init_mlp, mlp_n_params, train_mlp_loop, train_mlp_sweep
+
+
+@pytest.fixture
+def data():
+    return sample_teacher_student(make_teacher(seed=0), 40, 200, generator=torch.Generator().manual_seed(5))
+
+
+@pytest.mark.parametrize("optimizer, lr, schedule", [("adam", 1e-2, "cosine"), ("gd", 5e-2, "constant")])
+def test_sweep_equals_loop(data, optimizer, lr, schedule):
+    widths = [1, 3, 7, 12, 3]
+    seeds = [0, 0, 1, 2, 5]
+    kw = dict(n_steps=400, lr=lr, optimizer=optimizer, schedule=schedule, record_every=50)
+    loop = train_mlp_loop(data.X_train, data.y_train, data.X_test, data.y_test, widths, seeds, **kw)
+    for n_buckets in (1, 2):
+        batched = train_mlp_sweep(data.X_train, data.y_train, data.X_test, data.y_test, widths, seeds, n_buckets=n_buckets, **kw)
+        np.testing.assert_array_equal(batched.widths, widths)
+        np.testing.assert_array_equal(batched.steps, loop.steps)
+        np.testing.assert_allclose(batched.train_history, loop.train_history, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(batched.train_loss, loop.train_loss, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(batched.test_loss, loop.test_loss, rtol=1e-10, atol=1e-12)
+    # Training actually happened.
+    assert np.all(loop.train_loss < loop.train_history[0])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "gd"])
+def test_padded_weights_stay_exactly_zero(data, optimizer):
+    """The padded hidden units of narrow models keep zero in- and outgoing weights after training."""
+    widths = np.array([2, 5, 9])
+    *_, (W1, b1, W2, b2) = _train_stack(data.X_train, data.y_train, data.X_test, data.y_test, widths, np.zeros(3, int),
+                                        200, 1e-2, optimizer, "constant", 50, "cpu")
+    for i, m in enumerate(widths):
+        assert torch.all(W1[i, :, m:] == 0) and torch.all(b1[i, :, m:] == 0) and torch.all(W2[i, m:, :] == 0)
+        assert torch.all(W2[i, :m, :] != 0)  # the real units did train
+
+
+def test_loop_matches_torch_nn_reference(data):
+    """The loop itself against nn.Sequential + torch.optim.Adam from the same initial weights."""
+    W1, b1, W2, b2 = init_mlp(6, 10, 5, seed=4)
+    net = torch.nn.Sequential(torch.nn.Linear(10, 6), torch.nn.ReLU(), torch.nn.Linear(6, 5)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(W1.T), net[0].bias.copy_(b1), net[2].weight.copy_(W2.T), net[2].bias.copy_(b2)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(100):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(net(data.X_train), data.y_train).backward()
+        opt.step()
+    with torch.no_grad():
+        ref = torch.nn.functional.mse_loss(net(data.X_test), data.y_test).item()
+    loop = train_mlp_loop(data.X_train, data.y_train, data.X_test, data.y_test, [6], [4], n_steps=100, lr=1e-2)
+    assert loop.test_loss[0] == pytest.approx(ref, rel=1e-12)
+
+
+def test_n_params_against_torch():
+    for m in (2, 31, 60):
+        net = torch.nn.Sequential(torch.nn.Linear(10, m), torch.nn.ReLU(), torch.nn.Linear(m, 5))
+        assert mlp_n_params(m) == sum(p.numel() for p in net.parameters()) == 16 * m + 5
+
+
+def test_init_is_torch_default_range():
+    W1, b1, W2, b2 = init_mlp(50, 10, 5, seed=0)
+    assert W1.abs().max() <= 10**-0.5 and W2.abs().max() <= 50**-0.5
+    assert W1.abs().max() > 0.9 * 10**-0.5  # actually uses the range
+
+
+def test_bad_input(data):
+    args = (data.X_train, data.y_train, data.X_test, data.y_test)
+    with pytest.raises(ValueError, match="widths and seeds"):
+        train_mlp_sweep(*args, [2, 3], [0], n_steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="widths must be positive"):
+        train_mlp_sweep(*args, [0], [0], n_steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="optimizer"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, optimizer="sgd")
+    with pytest.raises(ValueError, match="n_buckets"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, n_buckets=0)
+    with pytest.raises(ValueError, match="schedule"):
+        train_mlp_loop(*args, [2], [0], n_steps=1, lr=0.1, schedule="step")
+    with pytest.raises(ValueError, match="lr"):
+        train_mlp_loop(*args, [2], [0], n_steps=1, lr=0.0)
+    with pytest.raises(ValueError, match="same number of samples"):
+        train_mlp_sweep(data.X_train, data.y_test, data.X_test, data.y_test, [2], [0], n_steps=1, lr=0.1)
