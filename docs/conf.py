@@ -35,7 +35,9 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build"]
+# sphinx-gallery's execution-time pages load jQuery/DataTables from CDNs:
+# they stay as source files (CI prints them) but are not part of the site.
+exclude_patterns = ["_build", "sg_execution_times.rst", "auto_examples/**/sg_execution_times.rst", "auto_examples/sg_execution_times.rst"]
 suppress_warnings = []
 
 # -- API reference ----------------------------------------------------------

@@ -238,3 +238,26 @@ def test_exercise_index_lists_every_id_and_its_links_resolve(browser, server):
             assert page.request.get(href).status == 200, href
     context.close()
     assert not problems, problems
+
+
+_REMOTE_RESOURCE = re.compile(
+    r"<(?:script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(?:src|href)=[\"']((?:https?:)?//[^\"']+)[\"']",
+    re.I,
+)
+
+
+def test_no_built_page_loads_anything_from_another_origin():
+    """A static scan of every HTML and CSS file: the browser tests open only
+    the main and example pages, this covers the API pages and everything else."""
+    if not (SITE / "index.html").is_file():
+        _unavailable(f"no built site at {SITE} (run README command 1 first)")
+    offenders = {}
+    for path in SITE.rglob("*.html"):
+        found = _REMOTE_RESOURCE.findall(path.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            offenders[str(path.relative_to(SITE))] = sorted(set(found))
+    for path in SITE.rglob("*.css"):
+        found = re.findall(r"url\(\s*[\"']?((?:https?:)?//[^)\"']+)", path.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            offenders[str(path.relative_to(SITE))] = sorted(set(found))
+    assert not offenders, offenders

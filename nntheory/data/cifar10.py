@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import struct
 import tarfile
 from pathlib import Path
 from typing import Callable
@@ -148,7 +149,10 @@ def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             batch = _RestrictedUnpickler(f, encoding="bytes").load()
     except pickle.UnpicklingError as err:
         raise ValueError(f"{path}: not a valid CIFAR-10 batch: {err}") from err
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError, UnicodeDecodeError) as err:
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError, UnicodeDecodeError,
+            MemoryError, OverflowError, RecursionError, struct.error) as err:
+        # Random bytes can ask the unpickler for absurd allocations or
+        # lengths; whatever the parse fails with, the file is not a batch.
         raise ValueError(f"{path}: corrupted or truncated CIFAR-10 batch ({type(err).__name__}: {err})") from err
     if not isinstance(batch, dict):
         raise ValueError(f"{path}: expected a dict, got {type(batch).__name__}")
