@@ -88,7 +88,11 @@ html_theme_options = {
     "show_toc_level": 2,
     "navbar_align": "left",
     "header_links_before_dropdown": 6,
-    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    # Example pages give the right column's width to their figures; the
+    # reference pages keep an in-page table of contents.
+    "secondary_sidebar_items": {
+        page: ["page-toc"] for page in ("index", "exercises", "api", "sources", "glossary", "generated/*")
+    },
     "footer_start": ["copyright"],
     "footer_end": [],
     # No icon links: the theme would load remote assets for some of them.

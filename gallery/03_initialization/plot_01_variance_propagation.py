@@ -292,7 +292,7 @@ for c in cs_tanh:
 # the logarithmic axis the geometric laws are straight lines of slope
 # :math:`\log c` (identity) and :math:`\log(c/2)` (ReLU).
 colours = plt.get_cmap("tab10").colors
-fig, axes = plt.subplots(1, 3, figsize=(15, 5), sharex=True)
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6), sharex=True)
 panels = [
     (axes[0], "identity", cs_identity, sim_identity, theory_identity, "c"),
     (axes[1], "ReLU", cs_relu, sim_relu, theory_relu, "c"),

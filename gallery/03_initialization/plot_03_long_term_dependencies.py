@@ -202,7 +202,7 @@ for act in ("tanh", "sigmoid"):
 # :math:`\lambda^{N-1} x_1 u_1` (ReLU) or the bound (tanh, sigmoid). The
 # vertical axis is logarithmic, so exponential laws are straight lines.
 colours = plt.get_cmap("tab10").colors
-fig, axes = plt.subplots(1, 3, figsize=(15, 5), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6), sharey=True)
 for ax, act in zip(axes, ACT):
     for i, lam in enumerate(lambdas):
         auto, formula, bound, _ = results[(lam, act)]

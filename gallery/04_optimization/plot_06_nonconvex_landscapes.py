@@ -184,7 +184,7 @@ print(f"starts ending in the same minimum as GD: momentum {agree[0]:.2f}, Adam {
 
 # A few trajectories of each optimiser from the same starts.
 starts = np.array([[-0.5, 0.6, -4.5, 4.5, 0.0], [0.5, -0.2, 0.0, 4.5, -4.8]])
-fig, axes = plt.subplots(1, 3, figsize=(15, 5.2), layout="constrained", sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6), layout="constrained", sharey=True)
 hx, hy = np.meshgrid(np.linspace(-5, 5, 300), np.linspace(-5, 5, 300))
 for ax, (name, rule) in zip(axes, himmel_rules.items()):
     ax.contour(hx, hy, himmelblau(np.stack([hx, hy])), levels=np.logspace(-0.5, 2.7, 14), colors="0.7", linewidths=0.8)
@@ -204,7 +204,7 @@ axes[0].set_ylabel("y", fontsize=12)
 fig.suptitle("Himmelblau: trajectories from the same five starts (★ minima, ✕ saddles)", fontsize=13)
 plt.show()
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 5.2), layout="constrained", sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6), layout="constrained", sharey=True)
 for ax, name in zip(axes, himmel_rules):
     ax.imshow(labels[name].reshape(N_GRID, N_GRID), origin="lower", extent=(-5, 5, -5, 5), cmap=basin_cmap, vmin=-0.5, vmax=4.5, interpolation="nearest")
     ax.plot(minima[:, 0], minima[:, 1], "k*", ms=13)
