@@ -75,7 +75,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "capture_repr": (),
-    "first_notebook_cell": "# %pip install nntheory  (see the README for the torch CPU wheel)",
+    "first_notebook_cell": "# Needs the nntheory package: see the Quick start in its README for the install.",
 }
 
 # -- HTML -------------------------------------------------------------------

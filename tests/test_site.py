@@ -149,11 +149,19 @@ def _check_page(browser, server, path):
         )
         if broken:
             problems.append(f"images not loaded: {broken}")
-        n_math = page.evaluate("document.querySelectorAll('.math, span.math, div.math').length")
+        # Every formula Sphinx marked (span.math / div.math) must hold MathJax
+        # output, and none may be a MathJax error box.
+        untypeset = page.evaluate(
+            "[...document.querySelectorAll('span.math, div.math')]"
+            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))"
+        )
+        if untypeset:
+            problems.append(f"{len(untypeset)} formulas without MathJax output, e.g. {untypeset[:3]}")
+        errors = page.evaluate("[...document.querySelectorAll('mjx-merror')].map(e => e.textContent.slice(0, 80))")
+        if errors:
+            problems.append(f"MathJax errors: {errors[:3]}")
+        n_math = page.evaluate("document.querySelectorAll('span.math, div.math').length")
         if n_math:
-            typeset = page.evaluate("document.querySelectorAll('mjx-container').length")
-            if typeset == 0:
-                problems.append(f"{n_math} formulas but no MathJax output")
             raw = page.evaluate(
                 """() => {
                     const body = document.querySelector('main') || document.body;
@@ -230,7 +238,13 @@ def test_exercise_index_lists_every_id_and_its_links_resolve(browser, server):
     assert len(ids) == len(set(ids)), "an exercise ID appears twice"
     if EXERCISES_MD.is_file():
         catalogue = re.findall(r"^\|\s*([a-z0-9-]+/[a-z0-9.\-]+)\s*\|", EXERCISES_MD.read_text(), re.M)
-        assert ids == catalogue or sorted(ids) == sorted(catalogue), set(ids) ^ set(catalogue)
+        assert sorted(ids) == sorted(catalogue), set(ids) ^ set(catalogue)
+    elif IN_CI:
+        pytest.fail(f"CI is set but the exercise catalogue {EXERCISES_MD} is missing")
+    # The autodiff chapter's rows point at their own pages.
+    by_id = {row["id"]: row["links"] for row in rows}
+    assert any("plot_01_reverse_mode_by_hand.html" in h for h in by_id["nndl-s2/m1"]), by_id["nndl-s2/m1"]
+    assert any("plot_02_forward_and_reverse_mode.html" in h for h in by_id["dl-sheet/1"]), by_id["dl-sheet/1"]
     for row in rows:
         assert row["links"] or row["text"] == "planned", row
         for href in row["links"]:

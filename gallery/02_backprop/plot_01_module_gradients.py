@@ -315,3 +315,5 @@ plt.show()
 # * Fusing softmax and cross-entropy is not only shorter to differentiate; with
 #   the log-sum-exp trick the loss stays finite where the literal formula
 #   overflows.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -207,6 +207,9 @@ print(f"range {seed_acc.max() - seed_acc.min():.2%}, "
 #   backward pass would show up here as a difference of order one within a
 #   few steps.
 # * Differences between two implementations in a report (like the sheet's
-#   47.84 % against 49.85 %) come from different random initial weights and
-#   batch orders, unless the runs are matched as here; the spread over five
-#   seeds printed above is the scale to compare such differences with.
+#   47.84 % against 49.85 %) may well come from different random initial
+#   weights and batch orders, unless the runs are matched as here. The
+#   spread over five seeds printed above, measured on the data set this page
+#   ran on, shows the size of that effect; on CIFAR-10, with more than ten
+#   times as many training samples, the spread is likely smaller, so run the
+#   same cell there before reading much into such a gap.

@@ -281,10 +281,13 @@ plt.show()
 # exactly 0 for every one of the 3,600 training samples, with the network in
 # inference mode (for batch norm: the running statistics). A dead unit
 # contributes nothing to the output and back-propagates a zero gradient to
-# its incoming weights (and to :math:`\gamma_j, \beta_j`), so nothing in its own
-# parameters can revive it; in this one-hidden-layer network its inputs are
-# the fixed data, so it stays dead. The width of the network is then smaller
-# than it looks. We also count units that are zero on every mini-batch of a
+# its incoming weights. Without batch norm nothing in its own parameters can
+# then revive it (in this one-hidden-layer network its inputs are the fixed
+# data), so it stays dead and the network is narrower than it looks. With
+# batch norm the count in inference mode can differ from what training sees,
+# because training normalises with the *batch* statistics: a unit counted
+# dead with the initial running statistics can be alive in training, which
+# is why the count with batch norm can drop to zero after one epoch. We also count units that are zero on every mini-batch of a
 # pass over the training set in *training* mode (batch statistics).
 #
 # Batch normalisation before the ReLU does change the picture. It removes

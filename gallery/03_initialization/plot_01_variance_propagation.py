@@ -128,7 +128,7 @@ print(f"  variance: Monte Carlo {h2.var():.4f}   theory (M*sigma^2)^2 = {(M * si
 #
 # We build 50-layer bias-free networks of width :math:`M` with
 # :func:`nntheory.initialization.init_` and read the variance of each
-# layer's pre-activations on a batch of 256 standard-normal inputs with
+# layer's pre-activations with
 # :func:`nntheory.diagnostics.activations.activation_statistics` (forward hooks on the
 # ``nn.Linear`` modules), for 8 independent networks, each on its own batch
 # of 32 standard-normal inputs.

@@ -269,3 +269,5 @@ fig.tight_layout()
 #   by :math:`\rho^t > 0`, so no unit revives; they creep towards zero from
 #   below. Until a unit revives, the simulated trajectories coincide with the
 #   closed form (printed difference at rounding level).
+
+# sphinx_gallery_thumbnail_number = 1

@@ -250,3 +250,5 @@ fig.tight_layout()
 #   1, and in practice by less. The measured values stay below the bound at
 #   every depth.
 # * (d) Saddle points/plateaus, and noisy minibatch gradients.
+
+# sphinx_gallery_thumbnail_number = 1

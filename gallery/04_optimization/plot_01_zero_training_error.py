@@ -296,3 +296,5 @@ plt.show()
 #   order :math:`\eta` however small the gradient is (see the Adam page of
 #   this chapter), so only a rate that goes to zero lets the iterate settle
 #   into the interpolating minimum.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -354,3 +354,5 @@ plt.show()
 #   its regularisation strength does not depend on the gradient history and
 #   :math:`\lambda` can be tuned independently of :math:`\eta`'s
 #   preconditioning.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -210,3 +210,5 @@ for name in rules:
 #   decaying schedule is still needed for a precise answer. (Without noise
 #   it converges: as the gradients shrink, :math:`\sqrt{s_j}` shrinks with
 #   them.)
+
+# sphinx_gallery_thumbnail_number = 1

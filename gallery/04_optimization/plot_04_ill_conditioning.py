@@ -266,3 +266,5 @@ print(f"closed-form gradient vs torch.func.grad: max difference {max_grad_diff:.
 #   methods) is the answer: one iteration on every quadratic, and a handful on
 #   the non-quadratic strictly convex problem for every :math:`\kappa`, where
 #   GD's count grows with :math:`\kappa` (printed table).
+
+# sphinx_gallery_thumbnail_number = 2

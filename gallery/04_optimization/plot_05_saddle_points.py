@@ -245,3 +245,5 @@ plt.show()
 #   :math:`1/\ln(1+\alpha)`), and a start on the stable manifold never
 #   escapes. Noise (SGD), momentum or curvature information shorten these
 #   plateaus; the next page shows noise kicking GD off a saddle.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -220,3 +220,5 @@ for n in (10, 100, 1000):
 # variance but adds bias (on linear regression it is a ridge penalty, see
 # :doc:`plot_05_dropout_as_l2`), so on small models or with plenty of data it
 # can underfit and hurt; the keep probability is a hyperparameter to tune.
+
+# sphinx_gallery_thumbnail_number = 1

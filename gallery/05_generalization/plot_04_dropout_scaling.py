@@ -254,3 +254,5 @@ print(f"weight decay {wd} on the standard net; max |test prediction difference| 
 # :math:`\lambda/p_{\text{keep}}^2`). Inverted dropout is
 # preferred in practice (e.g. :class:`torch.nn.Dropout`) because the test-time
 # network is untouched and can be used without knowing :math:`p_{\text{keep}}`.
+
+# sphinx_gallery_thumbnail_number = 1

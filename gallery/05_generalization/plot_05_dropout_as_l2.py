@@ -107,8 +107,10 @@ for trial in range(3):
 # deployed predictor is :math:`\tilde w = p w^\star = (X^\top X + \lambda
 # \Gamma)^{-1} X^\top y` with :math:`\lambda = (1-p)/p`: ridge regression in
 # which the penalty on :math:`w_j` is proportional to
-# :math:`\sum_i x_j^{(i)2}`, so large-scale features are shrunk more, and the
-# penalty vanishes as :math:`p \to 1`.
+# :math:`\sum_i x_j^{(i)2}`. That makes the penalty scale-free: it is
+# ordinary ridge regression on standardised features, so every feature is
+# shrunk by the same rule whatever its scale, and the penalty vanishes as
+# :math:`p \to 1`.
 #
 # Two numerical checks that do not use the formula. (1) The *Monte Carlo*
 # dropout loss :math:`\frac1S\sum_{s=1}^S J(w; R^{(s)})` over :math:`S` fixed
@@ -185,3 +187,5 @@ fig.tight_layout()
 # rescaling a feature, unlike ridge on the raw features; the shrinkage pattern
 # in the printed row depends on the correlations of the features, not on
 # their scales.
+
+# sphinx_gallery_thumbnail_number = 1

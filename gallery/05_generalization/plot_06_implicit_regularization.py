@@ -43,9 +43,11 @@ regulariser.
 #
 #    \tilde L_{\mathrm{GD}}(\theta) = L(\theta) + \frac{\varepsilon}{4}\|\nabla L(\theta)\|^2 ,
 #
-# since one Euler step of :math:`\dot\theta = -\nabla\tilde L =
-# -\nabla L - \frac{\varepsilon}{2}H\nabla L` agrees with the exact flow to
-# :math:`O(\varepsilon^3)` per step, one order better than the plain flow. For
+# since one plain GD step :math:`\theta - \varepsilon\nabla L(\theta)` agrees
+# to :math:`O(\varepsilon^3)` with the exact flow of
+# :math:`\dot\theta = -\nabla\tilde L = -\nabla L -
+# \frac{\varepsilon}{2}H\nabla L` run for time :math:`\varepsilon`, one
+# order better than with the flow of :math:`L` (:math:`O(\varepsilon^2)`). For
 # small finite :math:`\varepsilon` the regulariser is a small penalty that
 # grows linearly with the learning rate and vanishes as
 # :math:`\varepsilon\to 0`; along a valley of minima, where :math:`L` itself
@@ -210,8 +212,8 @@ fig.tight_layout()
 # --------------
 # The printed maximal distances fall like :math:`\varepsilon` for the flow of
 # :math:`L` and like :math:`\varepsilon^2` for the flow of the modified loss
-# (fitted slopes near 1 and 2; the largest :math:`\varepsilon` already feels
-# higher-order terms). The left panel shows the mechanism: the flow of
+# (the printed fitted slopes come out somewhat above 1 and 2 because the
+# largest :math:`\varepsilon` already feels higher-order terms). The left panel shows the mechanism: the flow of
 # :math:`L` conserves :math:`a^2 - b^2`, GD does not, and the modified flow
 # reproduces most of GD's drift towards balance (the remainder is of higher
 # order in :math:`\varepsilon`). A finite step is not a noisy version of gradient flow but an
@@ -220,6 +222,10 @@ fig.tight_layout()
 # flatter minimum. The closed-form SGD regulariser matches the Monte Carlo
 # average over shuffles, and its extra term grows as the batch shrinks
 # (roughly like :math:`1/B`, zero at :math:`B = N`). In the SGD runs the final
-# :math:`a^2 + b^2`, the curvature along the valley, is smaller for smaller
-# batches at the same learning rate: the minibatch noise adds to the
-# implicit regularisation, as the modified SGD loss predicts.
+# :math:`a^2 + b^2`, the curvature along the valley, falls as the batch
+# shrinks from the full batch to a few samples at the same learning rate
+# (at batch sizes 1 and 2 it levels off, within the spread over shuffles):
+# the minibatch noise adds to the implicit regularisation, as the modified
+# SGD loss predicts.
+
+# sphinx_gallery_thumbnail_number = 1

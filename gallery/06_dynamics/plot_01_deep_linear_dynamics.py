@@ -253,8 +253,9 @@ for k, loss in zip(STEPS, losses):
 # to the saddle at the origin, where the cubic gradient makes progress slow
 # (the loss is small but falls slowly). As :math:`k` grows the converging
 # region darkens (its loss drops geometrically), the bright bands narrow to
-# thin curves, and the diverged (grey) region grows a little and then
-# stops: runs near the edge that oscillate for a while eventually blow up.
+# thin curves, and the diverged (grey) region keeps growing by a sliver
+# (the printed percentages): runs near the edge that oscillate for a while
+# eventually blow up.
 # The learning rates that converge fastest are the moderate ones *inside*
 # the region, not the largest ones next to the edge. Rates near zero
 # converge slowly too (the dark region fades towards the axes).
@@ -357,7 +358,8 @@ print("predicted side: fraction of off-axis cells converging below s(0) = 4, div
 #   because :math:`w_2` enters the update of :math:`w_1` only squared and its
 #   own update is odd in :math:`w_2`.
 # * **Tiny initialisation.** At :math:`(0.2, 0.2)` nothing diverges on this
-#   grid, but the loss barely moves in 100 steps: the start is close to the
+#   grid, and the loss, small to begin with, falls slowly at first: the
+#   start is close to the
 #   saddle at the origin where the gradient :math:`(w_1 w_2^2, w_1^2 w_2)` is
 #   cubic in the weights. Deep networks share this slow start from small
 #   initialisations.

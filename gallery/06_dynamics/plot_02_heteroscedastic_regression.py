@@ -401,5 +401,7 @@ plt.show()
 #   of :math:`\pm1\sigma` and :math:`\pm2\sigma` is close to the Gaussian
 #   68.3% and 95.4% overall, and within the sampling error in every bin of
 #   :math:`x` (printed table), while the single-σ model covers far too much
-#   at small :math:`x` and too little at large :math:`x`: right on average,
-#   wrong everywhere.
+#   at small :math:`x` and too little at large :math:`x`: roughly right at
+#   :math:`\pm2\sigma` overall, wrong in every bin.
+
+# sphinx_gallery_thumbnail_number = 4
