@@ -63,6 +63,15 @@ def _as_float_array(value, name: str) -> np.ndarray:
     return arr
 
 
+def _common_shape(**arrays: np.ndarray) -> tuple[int, ...]:
+    """The broadcast shape of the named arrays, or a ``ValueError`` naming them."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        raise ValueError(f"arguments must broadcast against each other, got shapes {shapes}") from None
+
+
 def _check_rates(alpha1: np.ndarray, alpha2: np.ndarray) -> None:
     if np.any(~np.isfinite(alpha1)) or np.any(alpha1 < 0):
         raise ValueError("alpha1 must be finite and non-negative")
@@ -85,6 +94,7 @@ def population_loss(w1, w2) -> np.ndarray:
     """
     w1 = _as_float_array(w1, "w1")
     w2 = _as_float_array(w2, "w2")
+    _common_shape(w1=w1, w2=w2)
     return 0.5 * (w1 * w2) ** 2
 
 
@@ -103,6 +113,7 @@ def gradient(w1, w2) -> tuple[np.ndarray, np.ndarray]:
     """
     w1 = _as_float_array(w1, "w1")
     w2 = _as_float_array(w2, "w2")
+    _common_shape(w1=w1, w2=w2)
     return w1 * w2**2, w1**2 * w2
 
 
@@ -125,6 +136,7 @@ def hessian(w1, w2) -> np.ndarray:
     """
     w1 = _as_float_array(w1, "w1")
     w2 = _as_float_array(w2, "w2")
+    _common_shape(w1=w1, w2=w2)
     w1, w2 = np.broadcast_arrays(w1, w2)
     out = np.empty(w1.shape + (2, 2))
     out[..., 0, 0] = w2**2
@@ -159,8 +171,10 @@ def gd_step(w1, w2, alpha1, alpha2) -> tuple[np.ndarray, np.ndarray]:
     """
     w1 = _as_float_array(w1, "w1")
     w2 = _as_float_array(w2, "w2")
+    _common_shape(w1=w1, w2=w2)
     alpha1 = _as_float_array(alpha1, "alpha1")
     alpha2 = _as_float_array(alpha2, "alpha2")
+    _common_shape(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)
     return w1 * (1.0 - alpha1 * w2**2), w2 * (1.0 - alpha2 * w1**2)
 
@@ -230,7 +244,7 @@ def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: 
     alpha1 = _as_float_array(alpha1, "alpha1")
     alpha2 = _as_float_array(alpha2, "alpha2")
     _check_rates(alpha1, alpha2)
-    shape = np.broadcast_shapes(w1.shape, w2.shape, alpha1.shape, alpha2.shape)
+    shape = _common_shape(w1_0=w1, w2_0=w2, alpha1=alpha1, alpha2=alpha2)
     w1 = np.broadcast_to(w1, shape).copy()
     w2 = np.broadcast_to(w2, shape).copy()
 
@@ -337,7 +351,7 @@ def gd_trajectory(w1_0, w2_0, alpha1, alpha2, n_steps: int, max_loss: float = 1e
     alpha1 = _as_float_array(alpha1, "alpha1")
     alpha2 = _as_float_array(alpha2, "alpha2")
     _check_rates(alpha1, alpha2)
-    shape = np.broadcast_shapes(w1.shape, w2.shape, alpha1.shape, alpha2.shape)
+    shape = _common_shape(w1_0=w1, w2_0=w2, alpha1=alpha1, alpha2=alpha2)
     W1 = np.empty((n_steps + 1,) + shape)
     W2 = np.empty_like(W1)
     W1[0], W2[0] = np.broadcast_to(w1, shape), np.broadcast_to(w2, shape)
@@ -377,6 +391,7 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     """
     w1 = _as_float_array(w1, "w1")
     w2 = _as_float_array(w2, "w2")
+    _common_shape(w1=w1, w2=w2)
     alpha1 = _as_float_array(alpha1, "alpha1")
     alpha2 = _as_float_array(alpha2, "alpha2")
     if np.any(~(alpha1 > 0)) or np.any(~(alpha2 > 0)):

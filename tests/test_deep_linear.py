@@ -106,3 +106,10 @@ def test_bad_input():
         deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [1], max_loss=0)
     with pytest.raises(ValueError, match="positive"):
         deep_linear.flow_invariant(1.0, 1.0, 0.0, 1.0)
+
+
+def test_shapes_that_do_not_broadcast_are_named():
+    with pytest.raises(ValueError, match=r"w1 \(3,\), w2 \(2,\)"):
+        deep_linear.hessian(np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match="alpha1"):
+        deep_linear.gd_losses(1.0, 1.5, np.ones(3), np.ones(2), steps=[1])
