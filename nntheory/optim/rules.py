@@ -1,73 +1,19 @@
-r"""Optimisers as pure update rules, learning-rate schedules, and a torch wrapper.
+"""Pure optimiser update rules: (params, grads, state) -> (new params, new state).
 
-Every optimiser is an :class:`UpdateRule`: a pair of pure functions in the
-style of optax,
-
-* ``state = rule.init(params)`` builds the optimiser state (step count and
-  the moment buffers, all zeros);
-* ``params, state = rule.update(params, grads, state)`` returns the *new*
-  parameters and the *new* state and changes nothing in place.
-
-``params`` and ``grads`` are a single array or a list/tuple of arrays
-(:class:`torch.Tensor` or :class:`numpy.ndarray`; the rules use only
-arithmetic, so both work) and the result has the same structure. Because
-the state is an explicit value it can be stored and plotted, which is what
-the optimisation gallery does.
-
-The conventions are those of :mod:`torch.optim`, so that ``torch.optim`` is
-the test oracle (see ``tests/test_optim.py``):
-
-* momentum SGD uses the *heavy-ball buffer* :math:`b_t = \mu b_{t-1} + g_t`,
-  :math:`\theta_t = \theta_{t-1} - \eta b_t` (no :math:`1-\mu` factor, so the
-  effective step on a constant gradient is :math:`\eta/(1-\mu)`);
-* RMSProp uses :math:`v_t = \alpha v_{t-1} + (1-\alpha) g_t^2` and
-  :math:`\theta_t = \theta_{t-1} - \eta\, g_t / (\sqrt{v_t} + \epsilon)`,
-  with :math:`\epsilon` **outside** the square root;
-* Adam's ``weight_decay`` adds :math:`\lambda\theta` to the gradient (an L2
-  penalty :math:`\tfrac{\lambda}{2}\|\theta\|^2` in the loss), while AdamW
-  decays the weights directly, :math:`\theta \leftarrow \theta - \eta\lambda
-  \theta`, before the Adam step.
-
-The learning rate of any rule may be a number or a *schedule*: a function of
-the number of updates already taken (:func:`constant`, :func:`step_decay`,
-:func:`warmup_cosine`).
-
-Examples
---------
->>> import numpy as np
->>> rule = adam(lr=0.1)
->>> theta = np.array([1.0, -2.0])
->>> state = rule.init(theta)
->>> theta, state = rule.update(theta, np.array([3.0, -1e-3]), state)
->>> np.round(theta, 6)  # first Adam step: about -lr * sign(g)
-array([ 0.9     , -1.900001])
+See :mod:`nntheory.optim` for the conventions (those of :mod:`torch.optim`).
 """
 
 from __future__ import annotations
 
-import math
 import numbers
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
 
-__all__ = [
-    "UpdateRule",
-    "SGDState",
-    "RMSPropState",
-    "AdamState",
-    "sgd",
-    "rmsprop",
-    "adam",
-    "adamw",
-    "constant",
-    "step_decay",
-    "warmup_cosine",
-    "TorchOptimizer",
-]
+from nntheory.optim.schedules import Schedule, _check_nonneg, constant
 
-Schedule = Callable[[int], float]
+__all__ = ["UpdateRule", "SGDState", "RMSPropState", "AdamState", "sgd", "rmsprop", "adam", "adamw"]
 
 
 class UpdateRule(NamedTuple):
@@ -137,7 +83,7 @@ class AdamState(NamedTuple):
 
 
 # ---------------------------------------------------------------------------
-# Bookkeeping: structures, validation
+# Helpers
 # ---------------------------------------------------------------------------
 
 
@@ -172,13 +118,6 @@ def _sqrt(x):
     return np.sqrt(x)
 
 
-def _check_nonneg(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not value >= 0.0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-
-
 def _check_unit(value, name: str) -> None:
     """A decay rate: a real number in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -211,6 +150,8 @@ def _pair(params, grads):
 
 
 # ---------------------------------------------------------------------------
+
+
 # The update rules: the math, one parameter array at a time
 # ---------------------------------------------------------------------------
 
@@ -456,180 +397,3 @@ def adamw(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999)
         ``eps <= 0``.
     """
     return _adam_rule(lr, betas, eps, weight_decay, decoupled=True, bias_correction=bias_correction, label="AdamW")
-
-
-# ---------------------------------------------------------------------------
-# Learning-rate schedules: pure functions of the number of updates taken
-# ---------------------------------------------------------------------------
-
-
-def constant(lr: float) -> Schedule:
-    """A constant learning rate.
-
-    Parameters
-    ----------
-    lr : float
-        The learning rate, ``>= 0``.
-
-    Returns
-    -------
-    callable
-        ``schedule(count) -> lr``.
-    """
-    _check_nonneg(lr, "lr")
-    return lambda count: lr
-
-
-def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
-    r"""Multiply the learning rate by ``gamma`` every ``step_size`` updates.
-
-    :math:`\eta_k = \eta\,\gamma^{\lfloor k/s \rfloor}`, as
-    ``torch.optim.lr_scheduler.StepLR``.
-
-    Parameters
-    ----------
-    lr : float
-        Initial learning rate, ``>= 0``.
-    step_size : int
-        Number of updates between decays, ``>= 1``.
-    gamma : float, default 0.1
-        Decay factor, ``>= 0``.
-
-    Returns
-    -------
-    callable
-        ``schedule(count) -> float``.
-    """
-    _check_nonneg(lr, "lr")
-    _check_nonneg(gamma, "gamma")
-    if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
-        raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
-    return lambda count: lr * gamma ** (count // step_size)
-
-
-def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.0, eta_min: float = 0.0) -> Schedule:
-    r"""Linear warm-up followed by cosine annealing.
-
-    For :math:`k < W` (``warmup_steps``) the rate rises linearly,
-    :math:`\eta_k = \eta\,(f + (1-f)\,k/W)` with :math:`f` = ``start_factor``;
-    afterwards it follows half a cosine from :math:`\eta` down to
-    :math:`\eta_{\min}` over the remaining :math:`T - W` updates,
-
-    .. math::
-
-       \eta_k = \eta_{\min} + \tfrac12(\eta - \eta_{\min})
-       \Bigl(1 + \cos\frac{\pi (k - W)}{T - W}\Bigr),
-
-    and stays at :math:`\eta_{\min}` after :math:`T`. This is torch's
-    ``SequentialLR([LinearLR, CosineAnnealingLR], milestones=[W])``.
-
-    Parameters
-    ----------
-    lr : float
-        Peak learning rate :math:`\eta \ge 0`.
-    warmup_steps : int
-        :math:`W \ge 0`.
-    total_steps : int
-        :math:`T > W`.
-    start_factor : float, default 0
-        Fraction of ``lr`` at step 0, in [0, 1].
-    eta_min : float, default 0
-        Final learning rate, ``0 <= eta_min <= lr``.
-
-    Returns
-    -------
-    callable
-        ``schedule(count) -> float``.
-    """
-    _check_nonneg(lr, "lr")
-    _check_nonneg(eta_min, "eta_min")
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, numbers.Integral) or warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be a non-negative integer, got {warmup_steps!r}")
-    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral) or total_steps <= warmup_steps:
-        raise ValueError(f"total_steps must be an integer > warmup_steps, got {total_steps!r}")
-    if not 0.0 <= start_factor <= 1.0:
-        raise ValueError(f"start_factor must be in [0, 1], got {start_factor}")
-    if eta_min > lr:
-        raise ValueError(f"eta_min must be <= lr, got {eta_min} > {lr}")
-    span = total_steps - warmup_steps
-
-    def schedule(count: int) -> float:
-        if count < warmup_steps:
-            return lr * (start_factor + (1.0 - start_factor) * count / warmup_steps)
-        k = min(count - warmup_steps, span)
-        return eta_min + 0.5 * (lr - eta_min) * (1.0 + math.cos(math.pi * k / span))
-
-    return schedule
-
-
-# ---------------------------------------------------------------------------
-# A thin torch.optim.Optimizer over a pure rule
-# ---------------------------------------------------------------------------
-
-
-class TorchOptimizer(torch.optim.Optimizer):
-    """Use an :class:`UpdateRule` in an ordinary torch training loop.
-
-    ``step()`` gathers the parameters' ``.grad``, calls the pure
-    ``rule.update`` and copies the new values into the parameters in place;
-    the rule's state is kept in ``self.rule_state``. Learning-rate changes
-    belong in the rule (pass a schedule as ``lr``); torch's
-    ``lr_scheduler`` classes do not act on it.
-
-    Parameters
-    ----------
-    params : iterable of torch.Tensor
-        The parameters to optimise (one group).
-    rule : UpdateRule
-        E.g. ``adam(lr=1e-3)``.
-
-    Attributes
-    ----------
-    rule : UpdateRule
-        The pure rule.
-    rule_state : Any
-        Its current state.
-
-    Examples
-    --------
-    >>> model = torch.nn.Linear(3, 1)
-    >>> opt = TorchOptimizer(model.parameters(), sgd(lr=0.1, momentum=0.9))
-    >>> loss = model(torch.ones(4, 3)).pow(2).mean()
-    >>> loss.backward()
-    >>> opt.step()
-    """
-
-    def __init__(self, params, rule: UpdateRule):
-        if not isinstance(rule, UpdateRule):
-            raise TypeError(f"rule must be an UpdateRule (e.g. nntheory.optim.adam(...)), got {type(rule).__name__}")
-        super().__init__(params, defaults={})
-        if len(self.param_groups) != 1:
-            raise ValueError("TorchOptimizer supports a single parameter group")
-        self.rule = rule
-        self._params: list[torch.Tensor] = list(self.param_groups[0]["params"])
-        self.rule_state = rule.init([p.detach() for p in self._params])
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        """Take one update; parameters without a gradient get a zero gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (as in torch).
-
-        Returns
-        -------
-        loss : torch.Tensor or None
-            What ``closure`` returned, if given.
-        """
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        params = [p.detach() for p in self._params]
-        grads = [p.grad.detach() if p.grad is not None else torch.zeros_like(p) for p in self._params]
-        new_params, self.rule_state = self.rule.update(params, grads, self.rule_state)
-        for p, new in zip(self._params, new_params):
-            p.copy_(new)
-        return loss
