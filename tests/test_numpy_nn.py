@@ -6,7 +6,12 @@ import torch
 
 from nntheory import numpy_nn as nn
 
-SHAPES = [(1, 1), (3, 5), (7, 2), (16, 9)]
+# (n_samples, n_features): the edge case (1, 1), a few fixed ones, and six
+# drawn at random (from a generator of this module, so runs are reproducible).
+_shape_rng = np.random.default_rng(20261124)
+SHAPES = [(1, 1), (3, 5), (7, 2), (16, 9)] + [
+    (int(n), int(d)) for n, d in _shape_rng.integers(1, 17, size=(6, 2))
+]
 
 
 def _fd_grad(f, a, h=1e-6):
@@ -120,10 +125,21 @@ def test_cross_entropy_losses_against_torch_and_fd(shape, rng):
     assert abs(ce.forward(sm.forward(z), labels) - loss) < 1e-12
     np.testing.assert_allclose(sm.backward(ce.backward()), dz, atol=1e-14)
 
-    # CrossEntropy on probabilities alone: -T/(S Y) against finite differences.
+    # CrossEntropy on probabilities alone: -T/(S Y) against finite differences,
+    # with a step relative to each probability (some are tiny, where -log p
+    # curves sharply and an absolute step would be far too coarse).
     p = y.copy()
-    ce.forward(p, labels)
-    np.testing.assert_allclose(ce.backward(), _fd_grad(lambda: ce.forward(p, labels), p, h=1e-8), rtol=1e-5)
+    fd = np.zeros_like(p)
+    for i in np.ndindex(p.shape):
+        h, old = 1e-6 * p[i], p[i]
+        p[i] = old + h
+        fp = ce.forward(p, labels)
+        p[i] = old - h
+        fm = ce.forward(p, labels)
+        p[i] = old
+        fd[i] = (fp - fm) / (2 * h)
+    ce.forward(p, labels)  # refresh the cache at the unperturbed point
+    np.testing.assert_allclose(ce.backward(), fd, rtol=1e-6, atol=1e-9)
 
 
 def test_soft_targets_match_torch(rng):
@@ -277,3 +293,10 @@ def test_bad_inputs_give_clear_errors(rng):
         nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 2, 0]), lr=0.1, batch_size=2, n_epochs=1, rng=rng)
     with pytest.raises(TypeError, match="dtype"):
         model.forward(np.ones((4, 3), dtype=np.float32))
+
+
+def test_sgd_step_refuses_a_bad_learning_rate(rng):
+    model = nn.MLP(3, [4], 2, rng=rng)
+    for lr in (-0.1, float("nan"), "0.1"):
+        with pytest.raises(ValueError, match="lr must be a finite non-negative number"):
+            nn.sgd_step(model, lr)

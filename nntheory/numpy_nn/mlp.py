@@ -180,7 +180,22 @@ def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator)
 
 
 def sgd_step(model: MLP, lr: float) -> None:
-    """In place :math:`\\theta \\leftarrow \\theta - \\eta\\,\\partial L/\\partial\\theta` for every parameter."""
+    """In place :math:`\\theta \\leftarrow \\theta - \\eta\\,\\partial L/\\partial\\theta` for every parameter.
+
+    Parameters
+    ----------
+    model : MLP
+        A model whose ``backward`` has just filled every layer's ``grads``.
+    lr : float
+        Learning rate :math:`\\eta`, non-negative.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is negative or not finite.
+    """
+    if not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr >= 0):
+        raise ValueError(f"lr must be a finite non-negative number, got {lr!r}")
     for layer in model.layers:
         for name, p in layer.params.items():
             p -= lr * layer.grads[name]
