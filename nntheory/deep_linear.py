@@ -63,13 +63,19 @@ def _as_float_array(value, name: str) -> np.ndarray:
     return arr
 
 
-def _common_shape(**arrays: np.ndarray) -> tuple[int, ...]:
-    """The broadcast shape of the named arrays, or a ``ValueError`` naming them."""
+def _as_float_arrays(**values) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    """Convert each named value with :func:`_as_float_array` and check that they broadcast.
+
+    Returns the arrays, in the order given, and their broadcast shape; a
+    ``ValueError`` names the arguments whose shapes do not fit.
+    """
+    arrays = [_as_float_array(value, name) for name, value in values.items()]
     try:
-        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
-        shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in zip(values, arrays))
         raise ValueError(f"arguments must broadcast against each other, got shapes {shapes}") from None
+    return arrays, shape
 
 
 def _check_rates(alpha1: np.ndarray, alpha2: np.ndarray) -> None:
@@ -92,9 +98,7 @@ def population_loss(w1, w2) -> np.ndarray:
     numpy.ndarray
         The loss, shape ``np.broadcast(w1, w2).shape``.
     """
-    w1 = _as_float_array(w1, "w1")
-    w2 = _as_float_array(w2, "w2")
-    _common_shape(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
     return 0.5 * (w1 * w2) ** 2
 
 
@@ -111,9 +115,7 @@ def gradient(w1, w2) -> tuple[np.ndarray, np.ndarray]:
     dL_dw1, dL_dw2 : numpy.ndarray
         The two partial derivatives, each of the broadcast shape.
     """
-    w1 = _as_float_array(w1, "w1")
-    w2 = _as_float_array(w2, "w2")
-    _common_shape(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
     return w1 * w2**2, w1**2 * w2
 
 
@@ -134,9 +136,7 @@ def hessian(w1, w2) -> np.ndarray:
     numpy.ndarray
         Shape ``(*broadcast_shape, 2, 2)``.
     """
-    w1 = _as_float_array(w1, "w1")
-    w2 = _as_float_array(w2, "w2")
-    _common_shape(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
     w1, w2 = np.broadcast_arrays(w1, w2)
     out = np.empty(w1.shape + (2, 2))
     out[..., 0, 0] = w2**2
@@ -169,12 +169,7 @@ def gd_step(w1, w2, alpha1, alpha2) -> tuple[np.ndarray, np.ndarray]:
         Updated weights of the broadcast shape. Overflow is not caught here;
         use :func:`gd_losses` for runs that may diverge.
     """
-    w1 = _as_float_array(w1, "w1")
-    w2 = _as_float_array(w2, "w2")
-    _common_shape(w1=w1, w2=w2)
-    alpha1 = _as_float_array(alpha1, "alpha1")
-    alpha2 = _as_float_array(alpha2, "alpha2")
-    _common_shape(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)
     return w1 * (1.0 - alpha1 * w2**2), w2 * (1.0 - alpha2 * w1**2)
 
@@ -239,12 +234,8 @@ def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: 
     steps_arr = _check_steps(steps)
     if not (isinstance(max_loss, numbers.Real) and max_loss > 0):
         raise ValueError(f"max_loss must be a positive number, got {max_loss!r}")
-    w1 = _as_float_array(w1_0, "w1_0")
-    w2 = _as_float_array(w2_0, "w2_0")
-    alpha1 = _as_float_array(alpha1, "alpha1")
-    alpha2 = _as_float_array(alpha2, "alpha2")
+    (w1, w2, alpha1, alpha2), shape = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)
-    shape = _common_shape(w1_0=w1, w2_0=w2, alpha1=alpha1, alpha2=alpha2)
     w1 = np.broadcast_to(w1, shape).copy()
     w2 = np.broadcast_to(w2, shape).copy()
 
@@ -346,12 +337,8 @@ def gd_trajectory(w1_0, w2_0, alpha1, alpha2, n_steps: int, max_loss: float = 1e
         raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
     if n_steps < 0:
         raise ValueError(f"n_steps must be non-negative, got {n_steps}")
-    w1 = _as_float_array(w1_0, "w1_0")
-    w2 = _as_float_array(w2_0, "w2_0")
-    alpha1 = _as_float_array(alpha1, "alpha1")
-    alpha2 = _as_float_array(alpha2, "alpha2")
+    (w1, w2, alpha1, alpha2), shape = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)
-    shape = _common_shape(w1_0=w1, w2_0=w2, alpha1=alpha1, alpha2=alpha2)
     W1 = np.empty((n_steps + 1,) + shape)
     W2 = np.empty_like(W1)
     W1[0], W2[0] = np.broadcast_to(w1, shape), np.broadcast_to(w2, shape)
@@ -389,11 +376,7 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     numpy.ndarray
         :math:`C`, of the broadcast shape.
     """
-    w1 = _as_float_array(w1, "w1")
-    w2 = _as_float_array(w2, "w2")
-    _common_shape(w1=w1, w2=w2)
-    alpha1 = _as_float_array(alpha1, "alpha1")
-    alpha2 = _as_float_array(alpha2, "alpha2")
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
     if np.any(~(alpha1 > 0)) or np.any(~(alpha2 > 0)):
         raise ValueError("alpha1 and alpha2 must be positive for the flow invariant")
     return w1**2 / alpha1 - w2**2 / alpha2
