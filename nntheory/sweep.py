@@ -1,31 +1,38 @@
 """Train many one-hidden-layer MLPs of different widths at once.
 
 A width sweep (double descent) trains dozens of small networks
-:math:`f(x) = W_2\\,\\mathrm{relu}(W_1 x + b_1) + b_2`, :math:`\\R^d \\to \\R^k`,
-one per width :math:`M` and seed. Each is far too small to keep a CPU busy,
-so :func:`train_mlp_sweep` stacks all of them into one model with
-``n_models`` batched weight tensors, every hidden layer zero-padded to the
-largest width :math:`M_{\\max}`, and trains them together with one set of
-batched matrix products per step.
+:math:`f(x) = W_2^\\top \\sigma(W_1^\\top x + b_1) + b_2`, :math:`\\R^d \\to \\R^k`,
+:math:`\\sigma \\in \\{\\mathrm{relu}, \\tanh\\}`, one per width :math:`M` and
+seed. Each is far too small to keep a CPU busy, so :func:`train_mlp_sweep`
+stacks all of them into one model with ``n_models`` batched weight tensors,
+every hidden layer zero-padded to the largest width :math:`M_{\\max}`, and
+trains them together with one set of batched matrix products per step.
 
 **Why the padding is exact.** A padded hidden unit :math:`j` of model
 :math:`b` starts with zero incoming weights and bias and a zero outgoing
 weight row. Its pre-activation is then :math:`z_{nj} = 0`, its activation
-:math:`h_{nj} = \\mathrm{relu}(0) = 0`, so it adds nothing to the output;
-the gradient of its outgoing weights, :math:`\\sum_n h_{nj}\\,\\delta_n = 0`,
-and of its incoming weights, :math:`\\sum_n x_n\\,(W_{2,j\\cdot}\\cdot
-\\delta_n)\\,\\mathrm{relu}'(z_{nj}) = 0` (both the zero row and
-:math:`\\mathrm{relu}'(0) = 0` kill it), vanish. Adam and gradient descent map a
-zero gradient with zero optimiser state to a zero update, so by induction
-the padded weights stay exactly zero at every step. The total loss is the
-*sum* of the per-model losses, so the gradient with respect to model
-:math:`b`'s weights is the gradient of its own loss alone; and both
-optimisers act elementwise, so the stacked run performs, model by model,
-exactly the arithmetic of a separate run, up to the order of floating-point
-summation inside the matrix products. :func:`train_mlp_loop` is that
-separate run (one :class:`torch.optim.Optimizer` per model); in float64 the
-two agree to about 1e-10 in the losses (``tests/test_sweep.py``), in float32
-to float32 rounding amplified by training.
+:math:`h_{nj} = \\sigma(0) = 0` (both activations vanish at 0), so it adds
+nothing to the output; the gradient of its outgoing weights,
+:math:`\\sum_n h_{nj}\\,\\delta_n = 0`, and of its incoming weights,
+:math:`\\sum_n x_n\\,(W_{2,j\\cdot}\\cdot \\delta_n)\\,\\sigma'(z_{nj}) = 0`
+(the zero row kills it), vanish. Adam and gradient descent map a zero
+gradient with zero optimiser state to a zero update, so by induction the
+padded weights stay exactly zero at every step. The total loss is the *sum*
+of the per-model losses, so the gradient with respect to model :math:`b`'s
+weights is the gradient of its own loss alone; and both optimisers act
+elementwise, so the stacked run performs, model by model, exactly the
+arithmetic of a separate run, up to the order of floating-point summation
+inside the matrix products. :func:`train_mlp_loop` is that separate run (one
+:class:`torch.optim.Optimizer` per model); in float64 the two agree to about
+1e-10 in the losses (``tests/test_sweep.py``), in float32 to float32
+rounding amplified by training.
+
+**Training to convergence.** First-order training leaves networks near the
+interpolation threshold with a training loss that is still falling. With
+``newton_iter > 0`` (tanh only) every network is then finished by
+:func:`nntheory.newton.newton_refine` in float64, exact Hessian, until its
+gradient norm is at most ``gtol``; the networks of one width are refined
+together, unpadded.
 
 A model of width :math:`M` has :math:`(d+1)M + (M+1)k` parameters
 (:func:`mlp_n_params`); for :math:`d = 10, k = 5` that is :math:`16M + 5`.
@@ -39,12 +46,16 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from nntheory.newton import newton_refine
+
 __all__ = ["SweepResult", "mlp_n_params", "init_mlp", "train_mlp_sweep", "train_mlp_loop"]
+
+_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Losses of every model of a sweep (mean squared error over samples and outputs).
+    """Losses and final weights of every model of a sweep (losses are mean squared errors over samples and outputs).
 
     Attributes
     ----------
@@ -56,18 +67,39 @@ class SweepResult:
         Final training loss.
     test_loss : numpy.ndarray, shape (n_models,)
         Final test loss.
+    grad_norm : numpy.ndarray, shape (n_models,)
+        Euclidean norm of the gradient of the final training loss.
     steps : numpy.ndarray of int, shape (n_records,)
-        Steps at which the training loss was recorded.
+        Optimiser steps at which the training loss was recorded.
     train_history : numpy.ndarray, shape (n_records, n_models)
         Training loss at ``steps`` (before the update of that step).
+    weights : list of tuple of torch.Tensor, length n_models
+        Final ``(W1, b1, W2, b2)`` of each model, unpadded, shapes
+        ``(d, M), (M,), (M, k), (k,)``.
+    newton_iter : numpy.ndarray of int, shape (n_models,)
+        Newton iterations each model took after the first-order phase (0
+        without a Newton phase).
+    newton_history : numpy.ndarray, shape (newton_iter_max + 1, n_models)
+        Training loss before each Newton iteration, ``nan`` once converged
+        (no rows without a Newton phase).
+    min_eigenvalue : numpy.ndarray, shape (n_models,)
+        Smallest eigenvalue of the final Hessian, computed only for models
+        with fewer parameters than training targets (``n_train * n_outputs``),
+        which cannot interpolate and whose minima need this check; ``nan``
+        otherwise and without a Newton phase.
     """
 
     widths: np.ndarray
     seeds: np.ndarray
     train_loss: np.ndarray
     test_loss: np.ndarray
+    grad_norm: np.ndarray
     steps: np.ndarray
     train_history: np.ndarray
+    weights: list
+    newton_iter: np.ndarray
+    newton_history: np.ndarray
+    min_eigenvalue: np.ndarray
 
 
 def mlp_n_params(n_hidden: int, n_features: int = 10, n_outputs: int = 5) -> int:
@@ -120,7 +152,7 @@ def init_mlp(n_hidden: int, n_features: int, n_outputs: int, *, seed: int, dtype
     return W1, b1, W2, b2
 
 
-def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule):
+def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol):
     for name, t in (("X_train", X_train), ("y_train", y_train), ("X_test", X_test), ("y_test", y_test)):
         if not isinstance(t, torch.Tensor) or t.ndim != 2:
             raise ValueError(f"{name} must be a 2-D torch.Tensor")
@@ -142,6 +174,14 @@ def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, 
         raise ValueError(f"optimizer must be 'adam' or 'gd', got {optimizer!r}")
     if schedule not in ("constant", "cosine"):
         raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    if not isinstance(newton_iter, int) or newton_iter < 0:
+        raise ValueError(f"newton_iter must be a non-negative int, got {newton_iter!r}")
+    if newton_iter and activation != "tanh":
+        raise ValueError("newton_iter > 0 needs activation='tanh' (Newton's method needs a twice-differentiable activation)")
+    if not gtol > 0:
+        raise ValueError(f"gtol must be positive, got {gtol!r}")
     return widths, seeds
 
 
@@ -152,11 +192,15 @@ def _make_optimizer(params, optimizer, lr, schedule, n_steps):
     return opt, None
 
 
-def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", record_every: int = 100, n_buckets: int = 1, device: str | torch.device = "cpu") -> SweepResult:
-    """Full-batch training of many ReLU MLPs at once, hidden layers zero-padded.
+def _stack_mse(X, y, W1, b1, W2, b2, activation):
+    """Per-model MSE of stacked networks: W1 (B, d, M), b1 (B, M), W2 (B, M, k), b2 (B, k) -> (B,)."""
+    H = _ACTIVATIONS[activation](torch.baddbmm(b1[:, None, :], X.expand(W1.shape[0], *X.shape), W1))  # (B, n_samples, M)
+    out = torch.baddbmm(b2[:, None, :], H, W2)  # (B, n_samples, k)
+    return ((out - y) ** 2).mean(dim=(1, 2))
 
-    The padded units provably stay zero (module docstring); the final
-    padded weights are not returned.
+
+def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, n_buckets: int = 1, device: str | torch.device = "cpu") -> SweepResult:
+    """Full-batch training of many MLPs at once, hidden layers zero-padded.
 
     Model ``i`` has width ``widths[i]`` and starts from
     ``init_mlp(widths[i], d, k, seed=seeds[i])``. All models see the same
@@ -171,7 +215,7 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
     widths, seeds : sequence of int, length n_models
         Width and initialisation seed of each model.
     n_steps : int
-        Number of full-batch optimiser steps.
+        Number of full-batch first-order steps.
     lr : float
         Learning rate.
     optimizer : {"adam", "gd"}, default "adam"
@@ -180,6 +224,14 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
     schedule : {"constant", "cosine"}, default "constant"
         Constant learning rate, or cosine decay from ``lr`` to 0 over
         ``n_steps`` (:class:`torch.optim.lr_scheduler.CosineAnnealingLR`).
+    activation : {"relu", "tanh"}, default "relu"
+        Hidden-layer nonlinearity :math:`\\sigma`.
+    newton_iter : int, default 0
+        If positive, finish every model with at most this many Newton
+        iterations (:func:`nntheory.newton.newton_refine`, float64, exact
+        Hessian); needs ``activation="tanh"``.
+    gtol : float, default 1e-10
+        Gradient-norm tolerance of the Newton phase.
     record_every : int, default 100
         Record the training losses every this many steps.
     n_buckets : int, default 1
@@ -192,54 +244,56 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
     -------
     SweepResult
         Losses are the mean squared error over samples and outputs,
-        :math:`\\frac{1}{Nk}\\sum_{n,j} (f_j(x_n) - y_{nj})^2`.
+        :math:`\\frac{1}{Nk}\\sum_{n,j} (f_j(x_n) - y_{nj})^2`. After a
+        Newton phase the losses, gradient norms and weights are those of the
+        float64 networks.
 
     Raises
     ------
     ValueError
         On inconsistent shapes, empty or mismatched ``widths``/``seeds``,
-        a non-positive ``lr`` or an unknown ``optimizer``/``schedule``.
+        a non-positive ``lr`` or ``gtol``, an unknown
+        ``optimizer``/``schedule``/``activation``, or ``newton_iter > 0``
+        with ReLU.
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule)
+    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol)
     if not isinstance(n_buckets, int) or n_buckets < 1:
         raise ValueError(f"n_buckets must be a positive int, got {n_buckets!r}")
-    order = np.argsort(widths, kind="stable")
-    parts = [_train_stack(X_train, y_train, X_test, y_test, widths[idx], seeds[idx], n_steps, lr, optimizer, schedule, record_every, device)
-             for idx in np.array_split(order, min(n_buckets, len(widths)))]
-    train_loss, test_loss = np.empty(len(widths)), np.empty(len(widths))
-    history = np.empty((len(parts[0][2]), len(widths)))
-    for idx, (tr, te, hist, steps, _) in zip(np.array_split(order, min(n_buckets, len(widths))), parts):
-        train_loss[idx], test_loss[idx], history[:, idx] = tr, te, hist
-    return SweepResult(widths, seeds, train_loss, test_loss, steps, history)
+    n = len(widths)
+    train_loss, test_loss, grad_norm, weights = np.empty(n), np.empty(n), np.empty(n), [None] * n
+    history = None
+    for idx in np.array_split(np.argsort(widths, kind="stable"), min(n_buckets, n)):
+        tr, te, gn, hist, steps, (W1, b1, W2, b2) = _train_stack(X_train, y_train, X_test, y_test, widths[idx], seeds[idx], n_steps, lr, optimizer, schedule, activation, record_every, device)
+        history = np.empty((len(steps), n)) if history is None else history
+        train_loss[idx], test_loss[idx], grad_norm[idx], history[:, idx] = tr, te, gn, hist
+        for j, i in enumerate(idx):
+            m = widths[i]
+            weights[i] = (W1[j, :, :m], b1[j, :m], W2[j, :m], b2[j])
+    result = SweepResult(widths, seeds, train_loss, test_loss, grad_norm, steps, history, weights,
+                         np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
+    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device) if newton_iter else result
 
 
-def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, record_every, device):
-    """One zero-padded stack; returns (train_loss, test_loss, history, steps, final stacked params)."""
+def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, record_every, device):
+    """One zero-padded stack; returns (train_loss, test_loss, grad_norm, history, steps, final stacked params)."""
     dtype = X_train.dtype
     d, k = X_train.shape[1], y_train.shape[1]
     B, M = len(widths), int(widths.max())
     # Stacked, zero-padded parameters.
     W1 = torch.zeros(B, d, M, dtype=dtype)  # (n_models, n_features, max_width)
-    b1 = torch.zeros(B, 1, M, dtype=dtype)
+    b1 = torch.zeros(B, M, dtype=dtype)
     W2 = torch.zeros(B, M, k, dtype=dtype)  # (n_models, max_width, n_outputs)
-    b2 = torch.zeros(B, 1, k, dtype=dtype)
+    b2 = torch.zeros(B, k, dtype=dtype)
     for i, (m, s) in enumerate(zip(widths, seeds)):
-        w1, c1, w2, c2 = init_mlp(int(m), d, k, seed=int(s), dtype=dtype)
-        W1[i, :, :m], b1[i, 0, :m], W2[i, :m, :], b2[i, 0, :] = w1, c1, w2, c2
+        W1[i, :, :m], b1[i, :m], W2[i, :m, :], b2[i, :] = init_mlp(int(m), d, k, seed=int(s), dtype=dtype)
     params = [t.to(device).requires_grad_() for t in (W1, b1, W2, b2)]
     Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
     opt, sched = _make_optimizer(params, optimizer, lr, schedule, n_steps)
 
-    def per_model_loss(X, y):
-        W1, b1, W2, b2 = params
-        H = torch.relu(torch.baddbmm(b1, X.expand(B, *X.shape), W1))  # (n_models, n_samples, max_width)
-        out = torch.baddbmm(b2, H, W2)  # (n_models, n_samples, n_outputs)
-        return ((out - y) ** 2).mean(dim=(1, 2))  # (n_models,)
-
     steps, history = [], []
     for step in range(n_steps):
         opt.zero_grad(set_to_none=False)
-        losses = per_model_loss(Xtr, ytr)
+        losses = _stack_mse(Xtr, ytr, *params, activation)
         if step % record_every == 0:
             steps.append(step)
             history.append(losses.detach().cpu().numpy().copy())
@@ -247,20 +301,45 @@ def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, o
         opt.step()
         if sched is not None:
             sched.step()
+    # The summed loss is separable, so each model's slice of its gradient is that model's own gradient.
+    losses = _stack_mse(Xtr, ytr, *params, activation)
+    grads = torch.autograd.grad(losses.sum(), params)
+    grad_norm = torch.sqrt(sum((g.reshape(B, -1) ** 2).sum(1) for g in grads))
     with torch.no_grad():
-        train_loss = per_model_loss(Xtr, ytr).cpu().numpy()
-        test_loss = per_model_loss(Xte, yte).cpu().numpy()
+        test_loss = _stack_mse(Xte, yte, *params, activation).cpu().numpy()
+    train_loss = losses.detach().cpu().numpy()
     steps.append(n_steps)
     history.append(train_loss.copy())
-    return train_loss, test_loss, np.stack(history), np.asarray(steps), [t.detach() for t in params]
+    return train_loss, test_loss, grad_norm.cpu().numpy(), np.stack(history), np.asarray(steps), [t.detach() for t in params]
 
 
-def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", record_every: int = 100, device: str | torch.device = "cpu") -> SweepResult:
+def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device):
+    """Refine every model of ``result`` with Newton's method in float64, one batch per width."""
+    Xtr, ytr, Xte, yte = (t.to(device=device, dtype=torch.float64) for t in (X_train, y_train, X_test, y_test))
+    n = len(result.widths)
+    train_loss, test_loss, grad_norm, min_eig = (np.empty(n) for _ in range(4))
+    n_iter, history, weights = np.empty(n, dtype=int), np.empty((newton_iter + 1, n)), list(result.weights)
+    for m in np.unique(result.widths):
+        idx = np.flatnonzero(result.widths == m)
+        start = [torch.stack([result.weights[i][q] for i in idx]).to(Xtr) for q in range(4)]
+        # The Hessian's smallest eigenvalue tells a minimum from a saddle only where the loss cannot reach zero.
+        underparameterized = mlp_n_params(int(m), Xtr.shape[1], ytr.shape[1]) < ytr.numel()
+        r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=underparameterized, device=device)
+        train_loss[idx], grad_norm[idx], min_eig[idx], n_iter[idx], history[:, idx] = r.loss, r.grad_norm, r.min_eigenvalue, r.n_iter, r.loss_history
+        with torch.no_grad():
+            test_loss[idx] = _stack_mse(Xte, yte, *r.weights, "tanh").cpu().numpy()
+        for j, i in enumerate(idx):
+            weights[i] = tuple(t[j] for t in r.weights)
+    return SweepResult(result.widths, result.seeds, train_loss, test_loss, grad_norm, result.steps, result.train_history,
+                       weights, n_iter, history, min_eig)
+
+
+def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, device: str | torch.device = "cpu") -> SweepResult:
     """The reference for :func:`train_mlp_sweep`: the same models trained one by one.
 
     Each model is an unpadded ``d -> M -> k`` MLP with its own
-    :class:`torch.optim.Optimizer`. Parameters and return value as in
-    :func:`train_mlp_sweep`.
+    :class:`torch.optim.Optimizer` (and its own Newton run). Parameters and
+    return value as in :func:`train_mlp_sweep`.
 
     Parameters
     ----------
@@ -273,6 +352,9 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     lr : float
     optimizer : {"adam", "gd"}, default "adam"
     schedule : {"constant", "cosine"}, default "constant"
+    activation : {"relu", "tanh"}, default "relu"
+    newton_iter : int, default 0
+    gtol : float, default 1e-10
     record_every : int, default 100
     device : str or torch.device, default "cpu"
 
@@ -280,12 +362,14 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     -------
     SweepResult
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule)
+    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol)
     d, k = X_train.shape[1], y_train.shape[1]
+    act = _ACTIVATIONS[activation]
     Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
-    n_rec = len(range(0, n_steps, record_every)) + 1
-    history = np.empty((n_rec, len(widths)))
-    train_loss, test_loss = np.empty(len(widths)), np.empty(len(widths))
+    n = len(widths)
+    history = np.empty((len(range(0, n_steps, record_every)) + 1, n))
+    train_loss, test_loss, grad_norm = np.empty(n), np.empty(n), np.empty(n)
+    weights, results = [], []
 
     for i, (m, s) in enumerate(zip(widths, seeds)):
         params = [t.to(device).requires_grad_() for t in init_mlp(int(m), d, k, seed=int(s), dtype=X_train.dtype)]
@@ -293,7 +377,7 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
 
         def loss(X, y):
             W1, b1, W2, b2 = params
-            return ((torch.relu(X @ W1 + b1) @ W2 + b2 - y) ** 2).mean()
+            return ((act(X @ W1 + b1) @ W2 + b2 - y) ** 2).mean()
 
         r = 0
         for step in range(n_steps):
@@ -306,9 +390,23 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
             opt.step()
             if sched is not None:
                 sched.step()
+        value = loss(Xtr, ytr)
+        grad_norm[i] = torch.sqrt(sum((g**2).sum() for g in torch.autograd.grad(value, params))).item()
         with torch.no_grad():
-            train_loss[i] = loss(Xtr, ytr).item()
+            train_loss[i] = value.item()
             test_loss[i] = loss(Xte, yte).item()
         history[r, i] = train_loss[i]
+        weights.append(tuple(t.detach() for t in params))
+        if newton_iter:  # each model on its own
+            one = SweepResult(widths[i:i + 1], seeds[i:i + 1], train_loss[i:i + 1], test_loss[i:i + 1], grad_norm[i:i + 1],
+                              np.zeros(0), np.zeros((0, 1)), weights[-1:], np.zeros(1, dtype=int), np.empty((0, 1)), np.full(1, np.nan))
+            results.append(_newton_phase(one, X_train, y_train, X_test, y_test, newton_iter, gtol, device))
     steps = np.append(np.arange(0, n_steps, record_every), n_steps)
-    return SweepResult(widths, seeds, train_loss, test_loss, steps, history)
+    result = SweepResult(widths, seeds, train_loss, test_loss, grad_norm, steps, history, weights,
+                         np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
+    if not newton_iter:
+        return result
+    field = {name: np.concatenate([getattr(r, name) for r in results], axis=-1)
+             for name in ("train_loss", "test_loss", "grad_norm", "newton_iter", "newton_history", "min_eigenvalue")}
+    return SweepResult(widths, seeds, field["train_loss"], field["test_loss"], field["grad_norm"], steps, history,
+                       [r.weights[0] for r in results], field["newton_iter"], field["newton_history"], field["min_eigenvalue"])

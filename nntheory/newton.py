@@ -1,0 +1,275 @@
+"""Newton's method for one-hidden-layer tanh networks, with the exact Hessian.
+
+First-order methods crawl near the interpolation threshold of a width sweep:
+the last directions to fit are very flat, and after thousands of Adam steps
+the training loss is still falling. To train such networks *to convergence*
+we finish with Newton's method, which needs the Hessian of the loss. For
+:math:`f(x) = W_2^\\top \\tanh(W_1^\\top x + b_1) + b_2` (weights stored as in
+:mod:`nntheory.sweep`, :math:`W_1 \\in \\R^{d\\times M}`, :math:`W_2 \\in
+\\R^{M\\times k}`) it has a short closed form.
+
+Write :math:`\\tilde x_n = (x_n, 1)` and :math:`U = \\binom{W_1}{b_1}`, so
+:math:`z_n = U^\\top \\tilde x_n`, :math:`h_n = \\tanh z_n`, :math:`\\tilde h_n =
+(h_n, 1)`, :math:`V = \\binom{W_2}{b_2}` and :math:`f_n = V^\\top \\tilde
+h_n`. With residuals :math:`r_{nj} = f_{nj} - y_{nj}`, the loss
+:math:`L = c \\sum_{nj} r_{nj}^2 / 2`, :math:`c = 2/(Nk)`, is the mean squared
+error. Let :math:`s = 1 - h^2 = \\tanh'(z)`; then :math:`\\tanh''(z) = -2hs`.
+The first derivatives of an output are
+
+.. math::
+
+   \\frac{\\partial f_{nj}}{\\partial V_{mj'}} = \\delta_{jj'} \\tilde h_{nm},
+   \\qquad
+   \\frac{\\partial f_{nj}}{\\partial U_{am}} = \\tilde x_{na}\\, s_{nm} W_{2,mj},
+
+and the Hessian of :math:`L` is :math:`c\\,(J^\\top J + S)` with
+:math:`S = \\sum_{nj} r_{nj} \\nabla^2 f_{nj}`. The output is linear in
+:math:`V`, so :math:`S` has only two kinds of non-zero entries, both local to
+one hidden unit :math:`m`:
+
+.. math::
+
+   S_{(am),(a'm)} = \\sum_n \\tilde x_{na} \\tilde x_{na'}\\, (-2 h_{nm} s_{nm})
+   \\sum_j r_{nj} W_{2,mj},
+   \\qquad
+   S_{(am),(mj)} = \\sum_n \\tilde x_{na}\\, s_{nm}\\, r_{nj}.
+
+Near a minimum with a non-zero residual (a network too small to interpolate)
+the term :math:`S` is what Gauss–Newton and Levenberg–Marquardt leave out, and
+why they stall there; Newton keeps it.
+
+:func:`newton_refine` takes damped Newton steps :math:`(H + \\mu I)\\,p =
+-\\nabla L`: :math:`\\mu` is raised until the matrix is positive definite
+(a Cholesky factorisation succeeds), a step is kept only if it lowers the
+loss, and :math:`\\mu` shrinks when the quadratic model predicted the decrease
+well and grows when it did not (the Levenberg–Marquardt rule applied to the
+full Hessian). Close to a minimum with a positive definite Hessian,
+:math:`\\mu \\to 0` and the iteration converges quadratically. A run stops when
+the gradient norm is below ``gtol``; at that point the smallest eigenvalue of
+the Hessian tells a minimum (:math:`\\ge 0`) from a saddle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = ["NewtonResult", "mlp_loss_grad_hessian", "newton_refine"]
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    """Outcome of :func:`newton_refine` for a stack of networks.
+
+    Attributes
+    ----------
+    weights : tuple of torch.Tensor
+        Final ``(W1, b1, W2, b2)``, stacked as the input.
+    loss : numpy.ndarray, shape (n_models,)
+        Final training loss (mean squared error).
+    grad_norm : numpy.ndarray, shape (n_models,)
+        Euclidean norm of the final gradient.
+    min_eigenvalue : numpy.ndarray, shape (n_models,)
+        Smallest eigenvalue of the final Hessian (``nan`` if not computed).
+    n_iter : numpy.ndarray of int, shape (n_models,)
+        Newton iterations each network took (``max_iter`` if it did not converge).
+    converged : numpy.ndarray of bool, shape (n_models,)
+        ``grad_norm <= gtol``.
+    loss_history : numpy.ndarray, shape (max_iter + 1, n_models)
+        Loss before each iteration, ``nan`` once a network has converged.
+    """
+
+    weights: tuple
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    min_eigenvalue: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    loss_history: np.ndarray
+
+
+def _check_weights(X, Y, W1, b1, W2, b2):
+    for name, t in (("X", X), ("Y", Y), ("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X and Y must be 2-D with the same number of rows, got shapes {tuple(X.shape)} and {tuple(Y.shape)}")
+    (N, d), k = X.shape, Y.shape[1]
+    if W1.ndim != 3 or W1.shape[1] != d:
+        raise ValueError(f"W1 must have shape (n_models, {d}, n_hidden), got {tuple(W1.shape)}")
+    B, M = W1.shape[0], W1.shape[2]
+    for name, t, shape in (("b1", b1, (B, M)), ("W2", W2, (B, M, k)), ("b2", b2, (B, k))):
+        if tuple(t.shape) != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+
+
+def _forward(X, W1, b1, W2, b2):
+    h = torch.tanh(torch.baddbmm(b1[:, None, :], X.expand(W1.shape[0], *X.shape), W1))  # (B, N, M)
+    return h, torch.baddbmm(b2[:, None, :], h, W2)  # (B, N, k)
+
+
+def _mse(X, Y, W1, b1, W2, b2):
+    return ((_forward(X, W1, b1, W2, b2)[1] - Y) ** 2).mean(dim=(1, 2))
+
+
+def mlp_loss_grad_hessian(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mean squared error, its gradient and its exact Hessian for a stack of tanh networks.
+
+    The parameters of network ``i`` are flattened as
+    ``torch.cat([W1[i].ravel(), b1[i], W2[i].ravel(), b2[i]])``, so
+    :math:`P = (d+1)M + (M+1)k`. The formulas are in the module docstring.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n_samples, d)
+    Y : torch.Tensor, shape (n_samples, k)
+    W1 : torch.Tensor, shape (n_models, d, M)
+    b1 : torch.Tensor, shape (n_models, M)
+    W2 : torch.Tensor, shape (n_models, M, k)
+    b2 : torch.Tensor, shape (n_models, k)
+
+    Returns
+    -------
+    loss : torch.Tensor, shape (n_models,)
+    grad : torch.Tensor, shape (n_models, P)
+    hessian : torch.Tensor, shape (n_models, P, P)
+    """
+    _check_weights(X, Y, W1, b1, W2, b2)
+    (N, d), k = X.shape, Y.shape[1]
+    B, M = W1.shape[0], W1.shape[2]
+    c = 2.0 / (N * k)
+    Xt = torch.cat([X, X.new_ones(N, 1)], dim=1)  # (N, d+1)
+    h, out = _forward(X, W1, b1, W2, b2)
+    Ht = torch.cat([h, h.new_ones(B, N, 1)], dim=2)  # (B, N, M+1)
+    s = 1.0 - h * h  # tanh'
+    R = out - Y  # (B, N, k)
+    RW = R @ W2.transpose(1, 2)  # (B, N, M): sum_j r_nj W2_mj
+    nU, nV = (d + 1) * M, (M + 1) * k
+
+    loss = (R * R).mean(dim=(1, 2))
+    grad_U = Xt.T @ (s * RW)  # (B, d+1, M)
+    grad_V = Ht.transpose(1, 2) @ R  # (B, M+1, k)
+    grad = c * torch.cat([grad_U.reshape(B, nU), grad_V.reshape(B, nV)], dim=1)
+
+    # J^T J.  Q[n, (a, m)] = xt_na s_nm is the U-Jacobian without its W2 factor.
+    Q = (Xt[None, :, :, None] * s[:, :, None, :]).reshape(B, N, nU)
+    G = W2 @ W2.transpose(1, 2)  # (B, M, M)
+    UU = (Q.transpose(1, 2) @ Q).reshape(B, d + 1, M, d + 1, M) * G[:, None, :, None, :]
+    UV = ((Q.transpose(1, 2) @ Ht).reshape(B, d + 1, M, M + 1, 1) * W2[:, None, :, None, :])  # (B, d+1, M, M+1, k)
+    VV = torch.kron(Ht.transpose(1, 2) @ Ht, torch.eye(k, dtype=X.dtype, device=X.device))  # (B, nV, nV)
+
+    # S: the residual-weighted second derivatives, block-diagonal in the hidden unit.
+    e = -2.0 * h * s * RW  # (B, N, M)
+    m = torch.arange(M, device=X.device)
+    UU[:, :, m, :, m] += torch.einsum("na,bnm,nc->mbac", Xt, e, Xt)
+    UV[:, :, m, m, :] += torch.einsum("na,bnm,bnj->bamj", Xt, s, R)
+
+    hess = torch.empty(B, nU + nV, nU + nV, dtype=X.dtype, device=X.device)
+    hess[:, :nU, :nU] = UU.reshape(B, nU, nU)
+    hess[:, :nU, nU:] = UV.reshape(B, nU, nV)
+    hess[:, nU:, :nU] = UV.reshape(B, nU, nV).transpose(1, 2)
+    hess[:, nU:, nU:] = VV
+    return loss, grad, c * hess
+
+
+def _split(theta, d, M, k):
+    B = theta.shape[0]
+    sizes = (d * M, M, M * k, k)
+    W1, b1, W2, b2 = torch.split(theta, sizes, dim=1)
+    return W1.reshape(B, d, M), b1, W2.reshape(B, M, k), b2
+
+
+def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 200, gtol: float = 1e-10, mu0: float = 1e-3, eigenvalue: bool = True, device: str | torch.device = "cpu") -> NewtonResult:
+    """Damped Newton iterations from given weights until the gradient vanishes.
+
+    All networks of the stack have the same width and are refined
+    independently (batched); a network leaves the batch once its gradient
+    norm is at most ``gtol``. Computations are in the dtype of ``X``; use
+    float64 (float32 cannot resolve gradients much below 1e-6).
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n_samples, d)
+    Y : torch.Tensor, shape (n_samples, k)
+    W1, b1, W2, b2 : torch.Tensor
+        Starting weights, shapes as in :func:`mlp_loss_grad_hessian`
+        (converted to the dtype of ``X``).
+    max_iter : int, default 200
+        Largest number of Newton iterations per network.
+    gtol : float, default 1e-10
+        Stop once the Euclidean norm of the gradient is at most this.
+    mu0 : float, default 1e-3
+        Initial damping :math:`\\mu`.
+    eigenvalue : bool, default True
+        Compute the smallest eigenvalue of the final Hessian (a full
+        symmetric eigendecomposition, the costliest single step for large
+        :math:`P`); ``nan`` if False.
+    device : str or torch.device, default "cpu"
+
+    Returns
+    -------
+    NewtonResult
+
+    Raises
+    ------
+    ValueError
+        On inconsistent shapes or a non-positive ``max_iter``, ``gtol`` or ``mu0``.
+    """
+    if not isinstance(max_iter, int) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    for name, value in (("gtol", gtol), ("mu0", mu0)):
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
+    _check_weights(X, Y, W1, b1, W2, b2)
+    X, Y = X.to(device), Y.to(device)
+    (N, d), k, M = X.shape, Y.shape[1], W1.shape[2]
+    theta = torch.cat([t.to(device=device, dtype=X.dtype).reshape(W1.shape[0], -1) for t in (W1, b1, W2, b2)], dim=1)
+    B, P = theta.shape
+    eye = torch.eye(P, dtype=X.dtype, device=device)
+    mu = torch.full((B,), float(mu0), dtype=X.dtype, device=device)
+    n_iter = np.full(B, max_iter)
+    history = np.full((max_iter + 1, B), np.nan)
+    active = torch.arange(B, device=device)
+    for it in range(max_iter + 1):
+        loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta[active], d, M, k))
+        history[it, active.cpu().numpy()] = loss.cpu().numpy()
+        done = torch.linalg.vector_norm(grad, dim=1) <= gtol
+        n_iter[active[done].cpu().numpy()] = it
+        keep = ~done
+        active, loss, grad, hess = active[keep], loss[keep], grad[keep], hess[keep]
+        if it == max_iter or len(active) == 0:
+            break
+        m = mu[active]
+        diag = hess.diagonal(dim1=1, dim2=2)
+        diag += m[:, None]
+        chol, info = torch.linalg.cholesky_ex(hess)
+        while bool((info > 0).any()):  # not positive definite: more damping
+            bump = torch.where(info > 0, 9.0 * m, torch.zeros_like(m))
+            diag += bump[:, None]
+            m = m + bump
+            chol, info = torch.linalg.cholesky_ex(hess)
+        step = -torch.cholesky_solve(grad[..., None], chol)[..., 0]
+        # Decrease predicted by the quadratic model, -g.p - p.H.p/2; with (H + mu I) p = -g this is (-g.p + mu |p|^2) / 2 > 0.
+        predicted = 0.5 * (-(grad * step).sum(1) + m * (step * step).sum(1))
+        trial = theta[active] + step
+        new_loss = _mse(X, Y, *_split(trial, d, M, k))
+        rho = (loss - new_loss) / predicted
+        accept = (new_loss < loss) & torch.isfinite(new_loss)
+        theta[active] = torch.where(accept[:, None], trial, theta[active])
+        m = torch.where(rho > 0.75, m / 3.0, torch.where(rho < 0.25, 4.0 * m, m))
+        mu[active] = m.clamp(1e-15, 1e10)
+
+    loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta, d, M, k))
+    grad_norm = torch.linalg.vector_norm(grad, dim=1)
+    min_eig = torch.linalg.eigvalsh(hess)[:, 0].cpu().numpy() if eigenvalue else np.full(B, np.nan)
+    return NewtonResult(
+        weights=_split(theta, d, M, k),
+        loss=loss.cpu().numpy(),
+        grad_norm=grad_norm.cpu().numpy(),
+        min_eigenvalue=min_eig,
+        n_iter=n_iter,
+        converged=(grad_norm <= gtol).cpu().numpy(),
+        loss_history=history,
+    )
