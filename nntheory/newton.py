@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["NewtonResult", "mlp_loss_grad_hessian", "newton_refine"]
+__all__ = ["NewtonResult", "mlp_mse", "mlp_loss_grad_hessian", "newton_refine"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,20 @@ def _forward(X, W1, b1, W2, b2):
     return h, torch.baddbmm(b2[:, None, :], h, W2)  # (B, N, k)
 
 
-def _mse(X, Y, W1, b1, W2, b2):
+def mlp_mse(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of each network of a stack of tanh networks (no derivatives).
+
+    Parameters
+    ----------
+    X, Y, W1, b1, W2, b2 : torch.Tensor
+        As in :func:`mlp_loss_grad_hessian`.
+
+    Returns
+    -------
+    torch.Tensor, shape (n_models,)
+        :math:`\\frac{1}{Nk}\\sum_{n,j} (f_j(x_n) - y_{nj})^2` per network.
+    """
+    _check_weights(X, Y, W1, b1, W2, b2)
     return ((_forward(X, W1, b1, W2, b2)[1] - Y) ** 2).mean(dim=(1, 2))
 
 
@@ -254,7 +267,7 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         # Decrease predicted by the quadratic model, -g.p - p.H.p/2; with (H + mu I) p = -g this is (-g.p + mu |p|^2) / 2 > 0.
         predicted = 0.5 * (-(grad * step).sum(1) + m * (step * step).sum(1))
         trial = theta[active] + step
-        new_loss = _mse(X, Y, *_split(trial, d, M, k))
+        new_loss = mlp_mse(X, Y, *_split(trial, d, M, k))
         rho = (loss - new_loss) / predicted
         accept = (new_loss < loss) & torch.isfinite(new_loss)
         theta[active] = torch.where(accept[:, None], trial, theta[active])

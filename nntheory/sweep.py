@@ -46,7 +46,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from nntheory.newton import newton_refine
+from nntheory.newton import mlp_mse, newton_refine
 
 __all__ = ["SweepResult", "mlp_n_params", "init_mlp", "train_mlp_sweep", "train_mlp_loop"]
 
@@ -327,7 +327,7 @@ def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, d
         r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=underparameterized, device=device)
         train_loss[idx], grad_norm[idx], min_eig[idx], n_iter[idx], history[:, idx] = r.loss, r.grad_norm, r.min_eigenvalue, r.n_iter, r.loss_history
         with torch.no_grad():
-            test_loss[idx] = _stack_mse(Xte, yte, *r.weights, "tanh").cpu().numpy()
+            test_loss[idx] = mlp_mse(Xte, yte, *r.weights).cpu().numpy()
         for j, i in enumerate(idx):
             weights[i] = tuple(t[j] for t in r.weights)
     return SweepResult(result.widths, result.seeds, train_loss, test_loss, grad_norm, result.steps, result.train_history,

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.func import grad, hessian
 
-from nntheory.newton import mlp_loss_grad_hessian, newton_refine
+from nntheory.newton import mlp_loss_grad_hessian, mlp_mse, newton_refine
 from nntheory.sweep import init_mlp
 
 
@@ -28,6 +28,7 @@ def test_hessian_against_autograd(generator, N, d, k, M):
     for i in range(B):
         theta = torch.cat([t[i].reshape(-1) for t in W])
         assert loss[i].item() == pytest.approx(f(theta).item(), rel=1e-14)
+        assert mlp_mse(X, Y, *W)[i].item() == pytest.approx(f(theta).item(), rel=1e-14)
         torch.testing.assert_close(g[i], grad(f)(theta), rtol=1e-12, atol=1e-14)
         torch.testing.assert_close(H[i], hessian(f)(theta), rtol=1e-11, atol=1e-13)
         torch.testing.assert_close(H[i], H[i].T, rtol=0, atol=1e-15)
