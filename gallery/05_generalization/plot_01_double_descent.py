@@ -38,9 +38,11 @@ same distribution can make the test loss *worse*.
 # expected where :math:`P(M) \approx 500`, that is :math:`M^\star = 31`
 # (:math:`P = 501`). We use tanh rather than ReLU because we want to train
 # every network *to convergence* and certify it, which needs Newton's method
-# (below), and Newton's method needs a loss with second derivatives. (With
-# ReLU we measured that Gauss–Newton steps keep crossing the kinks of the
-# piecewise-linear loss and make no progress near the threshold.)
+# (below), and Newton's method needs a loss with second derivatives. (A ReLU
+# network's loss is piecewise smooth with kinks wherever a unit switches; in
+# trials outside this page, Levenberg–Marquardt steps started from Adam's
+# ReLU solutions kept crossing kinks and made no progress near the
+# threshold.)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
