@@ -134,22 +134,31 @@ below = by_width(sweep.widths) < M_star
 print(f"smallest Hessian eigenvalue among the {(converged & below).sum()} converged networks with M < {M_star}: "
       f"{min_eig[converged & below].min():.1e}")
 stuck = np.flatnonzero(sweep.grad_norm > 1e-10)
+output_norm = np.array([torch.linalg.norm(W2).item() for _, _, W2, _ in sweep.weights])  # Frobenius norm of W2
 for i in stuck:
     h = sweep.newton_history[:, i]
     print(f"not converged: M = {sweep.widths[i]:2d}, seed {sweep.seeds[i]}: loss {h[-1]:.6e}, |grad| {sweep.grad_norm[i]:.1e}, "
           f"smallest Hessian eigenvalue {sweep.min_eigenvalue[i]:.1e}, relative loss change over the last 50 iterations "
-          f"{(h[-51] - h[-1]) / h[-1]:.1e}")
+          f"{(h[-51] - h[-1]) / h[-1]:.1e}, ||W2|| = {output_norm[i]:.0f}")
 print(f"all of them below the threshold: {bool(np.all(sweep.widths[stuck] < M_star))}; "
       f"smallest loss among them: {sweep.train_loss[stuck].min():.1e}")
+print(f"||W2|| of the converged networks with M < {M_star}: median {np.median(output_norm[converged.ravel() & below.ravel()]):.1f}, "
+      f"largest {output_norm[converged.ravel() & below.ravel()].max():.1f}")
 
 # %%
 # The networks that stop short are below the threshold, where the training
 # loss stays far from zero, and their Hessians have an eigenvalue close to
 # zero: the loss keeps decreasing very slowly along an almost flat
-# direction. (A typical cause is a tanh unit that saturates as its weights
-# grow; along such a direction there may be no minimum at any finite
-# distance.) The relative changes printed are far below anything the curves
-# below can show, but we do not call these runs converged.
+# direction. What they share is visible in the weights: their output
+# weights :math:`W_2` are larger than those of every converged network
+# below the threshold, most of them many times larger (printed). (Looking closer, several of them contain two hidden
+# units with almost equal incoming weights and opposite outgoing weights,
+# whose difference approximates the *derivative* of a tanh unit, a function
+# no network of that width represents exactly; the loss can approach it
+# only as the outgoing weights grow without bound, so there may be no
+# minimum at any finite distance.) The relative changes printed are far
+# below anything the curves below can show, but we do not call these runs
+# converged.
 #
 # The training curves of one seed at five widths: Adam's steps, then
 # Newton's iterations.
