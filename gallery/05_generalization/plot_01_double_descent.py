@@ -144,6 +144,14 @@ print(f"all of them below the threshold: {bool(np.all(sweep.widths[stuck] < M_st
       f"smallest loss among them: {sweep.train_loss[stuck].min():.1e}")
 print(f"||W2|| of the converged networks with M < {M_star}: median {np.median(output_norm[converged.ravel() & below.ravel()]):.1f}, "
       f"largest {output_norm[converged.ravel() & below.ravel()].max():.1f}")
+print("the two hidden units with the largest outgoing weights of each network that stopped short:")
+for i in stuck:
+    W1, b1, W2, _ = sweep.weights[i]
+    U = torch.cat([W1, b1[None]])  # incoming weights and bias, one column per unit
+    a, b = torch.argsort(torch.linalg.norm(W2, dim=1), descending=True)[:2].tolist()
+    print(f"  M = {sweep.widths[i]:2d}, seed {sweep.seeds[i]}: relative difference of their incoming weights "
+          f"{(torch.linalg.norm(U[:, a] - U[:, b]) / torch.linalg.norm(U[:, a])).item():.1e}, "
+          f"cosine between their outgoing weights {torch.cosine_similarity(W2[a], W2[b], dim=0).item():+.3f}")
 
 # %%
 # The networks that stop short are below the threshold, where the training
@@ -151,14 +159,16 @@ print(f"||W2|| of the converged networks with M < {M_star}: median {np.median(ou
 # zero: the loss keeps decreasing very slowly along an almost flat
 # direction. What they share is visible in the weights: their output
 # weights :math:`W_2` are larger than those of every converged network
-# below the threshold, most of them many times larger (printed). (Looking closer, several of them contain two hidden
-# units with almost equal incoming weights and opposite outgoing weights,
-# whose difference approximates the *derivative* of a tanh unit, a function
-# no network of that width represents exactly; the loss can approach it
-# only as the outgoing weights grow without bound, so there may be no
-# minimum at any finite distance.) The relative changes printed are far
-# below anything the curves below can show, but we do not call these runs
-# converged.
+# below the threshold, most of them many times larger (printed). In some
+# of them (the last lines printed) the two units with the largest
+# outgoing weights have almost equal incoming weights and opposite outgoing
+# weights (relative difference of a few percent or less, cosine close to
+# :math:`-1`). Such a pair approximates the *derivative* of a tanh unit, a
+# function no network of that width represents exactly; the loss can
+# approach it only as the outgoing weights grow without bound, so there may
+# be no minimum at any finite distance. The relative changes printed are
+# far below anything the curves below can show, but we do not call these
+# runs converged.
 #
 # The training curves of one seed at five widths: Adam's steps, then
 # Newton's iterations.
