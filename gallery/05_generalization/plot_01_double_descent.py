@@ -135,23 +135,20 @@ print(f"smallest Hessian eigenvalue among the {(converged & below).sum()} conver
       f"{min_eig[converged & below].min():.1e}")
 stuck = np.flatnonzero(sweep.grad_norm > 1e-10)
 output_norm = np.array([torch.linalg.norm(W2).item() for _, _, W2, _ in sweep.weights])  # Frobenius norm of W2
-for i in stuck:
-    h = sweep.newton_history[:, i]
-    print(f"not converged: M = {sweep.widths[i]:2d}, seed {sweep.seeds[i]}: loss {h[-1]:.6e}, |grad| {sweep.grad_norm[i]:.1e}, "
-          f"smallest Hessian eigenvalue {sweep.min_eigenvalue[i]:.1e}, relative loss change over the last 50 iterations "
-          f"{(h[-51] - h[-1]) / h[-1]:.1e}, ||W2|| = {output_norm[i]:.0f}")
-print(f"all of them below the threshold: {bool(np.all(sweep.widths[stuck] < M_star))}; "
-      f"smallest loss among them: {sweep.train_loss[stuck].min():.1e}")
 print(f"||W2|| of the converged networks with M < {M_star}: median {np.median(output_norm[converged.ravel() & below.ravel()]):.1f}, "
       f"largest {output_norm[converged.ravel() & below.ravel()].max():.1f}")
-print("the two hidden units with the largest outgoing weights of each network that stopped short:")
+print(f"networks that stopped short (all below the threshold: {bool(np.all(sweep.widths[stuck] < M_star))}):")
+print(" M  seed  loss      |grad|   min eig   change*  ||W2||  pair: diff in  cos out")
 for i in stuck:
+    h = sweep.newton_history[:, i]
     W1, b1, W2, _ = sweep.weights[i]
-    U = torch.cat([W1, b1[None]])  # incoming weights and bias, one column per unit
-    a, b = torch.argsort(torch.linalg.norm(W2, dim=1), descending=True)[:2].tolist()
-    print(f"  M = {sweep.widths[i]:2d}, seed {sweep.seeds[i]}: relative difference of their incoming weights "
-          f"{(torch.linalg.norm(U[:, a] - U[:, b]) / torch.linalg.norm(U[:, a])).item():.1e}, "
-          f"cosine between their outgoing weights {torch.cosine_similarity(W2[a], W2[b], dim=0).item():+.3f}")
+    U = torch.cat([W1, b1[None]])  # incoming weights and bias, one column per hidden unit
+    a, b = torch.argsort(torch.linalg.norm(W2, dim=1), descending=True)[:2].tolist()  # largest outgoing weights
+    diff_in = (torch.linalg.norm(U[:, a] - U[:, b]) / torch.linalg.norm(U[:, a])).item()
+    cos_out = torch.cosine_similarity(W2[a], W2[b], dim=0).item()
+    print(f"{sweep.widths[i]:2d}   {sweep.seeds[i]}   {h[-1]:.3e}  {sweep.grad_norm[i]:.1e}  {sweep.min_eigenvalue[i]:8.1e}  "
+          f"{(h[-51] - h[-1]) / h[-1]:.1e}  {output_norm[i]:5.0f}        {diff_in:.1e}   {cos_out:+.3f}")
+print("* relative decrease of the loss over the last 50 Newton iterations")
 
 # %%
 # The networks that stop short are below the threshold, where the training
@@ -159,10 +156,10 @@ for i in stuck:
 # zero: the loss keeps decreasing very slowly along an almost flat
 # direction. What they share is visible in the weights: their output
 # weights :math:`W_2` are larger than those of every converged network
-# below the threshold, most of them many times larger (printed). In some
-# of them (the last lines printed) the two units with the largest
-# outgoing weights have almost equal incoming weights and opposite outgoing
-# weights (relative difference of a few percent or less, cosine close to
+# below the threshold, most of them many times larger (printed). In some of
+# them the two hidden units with the largest outgoing weights have almost
+# equal incoming weights and opposite outgoing weights (the last two
+# columns: a relative difference of a few percent or less, cosine close to
 # :math:`-1`). Such a pair approximates the *derivative* of a tanh unit, a
 # function no network of that width represents exactly; the loss can
 # approach it only as the outgoing weights grow without bound, so there may
@@ -211,9 +208,8 @@ fig.tight_layout()
 
 peak = int(widths[np.argmax(test.mean(0))])
 high = widths[test.mean(0) > 1.0]
-print(f"test loss peaks at M = {peak} (P = {mlp_n_params(peak)}); mean test loss there {test.mean(0).max():.3f}, "
-      f"at M = 60: {test[:, -1].mean():.3f}, smallest in the underparameterized regime: "
-      f"{test.mean(0)[widths < M_star].min():.3f} at M = {widths[np.argmin(test.mean(0)[widths < M_star])]}")
+print(f"mean test loss: peak {test.mean(0).max():.3f} at M = {peak} (P = {mlp_n_params(peak)}), {test[:, -1].mean():.3f} at M = 60,"
+      f"\nsmallest below the threshold {test.mean(0)[widths < M_star].min():.3f} at M = {widths[np.argmin(test.mean(0)[widths < M_star])]}")
 print(f"mean test loss above 1.0 for M = {high.min()} ... {high.max()}; "
       f"mean training loss below 1e-2 from M = {widths[np.argmax(train.mean(0) < 1e-2)]} on")
 
