@@ -31,12 +31,12 @@ one hidden unit :math:`m`:
 
    S_{(am),(a'm)} = \\sum_n \\tilde x_{na} \\tilde x_{na'}\\, (-2 h_{nm} s_{nm})
    \\sum_j r_{nj} W_{2,mj},
-   \\qquad
+
    S_{(am),(mj)} = \\sum_n \\tilde x_{na}\\, s_{nm}\\, r_{nj}.
 
 Near a minimum with a non-zero residual (a network too small to interpolate)
 the term :math:`S` is what Gauss–Newton and Levenberg–Marquardt leave out, and
-why they stall there; Newton keeps it.
+why they converge slowly, if at all, there; Newton keeps it.
 
 :func:`newton_refine` takes damped Newton steps :math:`(H + \\mu I)\\,p =
 -\\nabla L`: :math:`\\mu` is raised until the matrix is positive definite
