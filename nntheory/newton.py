@@ -240,7 +240,6 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     (N, d), k, M = X.shape, Y.shape[1], W1.shape[2]
     theta = torch.cat([t.to(device=device, dtype=X.dtype).reshape(W1.shape[0], -1) for t in (W1, b1, W2, b2)], dim=1)
     B, P = theta.shape
-    eye = torch.eye(P, dtype=X.dtype, device=device)
     mu = torch.full((B,), float(mu0), dtype=X.dtype, device=device)
     n_iter = np.full(B, max_iter)
     history = np.full((max_iter + 1, B), np.nan)

@@ -271,7 +271,10 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
             weights[i] = (W1[j, :, :m], b1[j, :m], W2[j, :m], b2[j])
     result = SweepResult(widths, seeds, train_loss, test_loss, grad_norm, steps, history, weights,
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
-    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device) if newton_iter else result
+    if not newton_iter:
+        return result
+    by_width = [np.flatnonzero(widths == m) for m in np.unique(widths)]
+    return _newton_phase(result, by_width, X_train, y_train, X_test, y_test, newton_iter, gtol, device)
 
 
 def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, record_every, device):
@@ -313,17 +316,17 @@ def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, o
     return train_loss, test_loss, grad_norm.cpu().numpy(), np.stack(history), np.asarray(steps), [t.detach() for t in params]
 
 
-def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device):
-    """Refine every model of ``result`` with Newton's method in float64, one batch per width."""
+def _newton_phase(result, groups, X_train, y_train, X_test, y_test, newton_iter, gtol, device):
+    """Refine every model of ``result`` with Newton's method in float64, one batched run per group of equal-width models."""
     Xtr, ytr, Xte, yte = (t.to(device=device, dtype=torch.float64) for t in (X_train, y_train, X_test, y_test))
     n = len(result.widths)
     train_loss, test_loss, grad_norm, min_eig = (np.empty(n) for _ in range(4))
     n_iter, history, weights = np.empty(n, dtype=int), np.empty((newton_iter + 1, n)), list(result.weights)
-    for m in np.unique(result.widths):
-        idx = np.flatnonzero(result.widths == m)
+    for idx in groups:
+        m = int(result.widths[idx[0]])
         start = [torch.stack([result.weights[i][q] for i in idx]).to(Xtr) for q in range(4)]
         # The Hessian's smallest eigenvalue tells a minimum from a saddle only where the loss cannot reach zero.
-        underparameterized = mlp_n_params(int(m), Xtr.shape[1], ytr.shape[1]) < ytr.numel()
+        underparameterized = mlp_n_params(m, Xtr.shape[1], ytr.shape[1]) < ytr.numel()
         r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=underparameterized, device=device)
         train_loss[idx], grad_norm[idx], min_eig[idx], n_iter[idx], history[:, idx] = r.loss, r.grad_norm, r.min_eigenvalue, r.n_iter, r.loss_history
         with torch.no_grad():
@@ -369,7 +372,7 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     n = len(widths)
     history = np.empty((len(range(0, n_steps, record_every)) + 1, n))
     train_loss, test_loss, grad_norm = np.empty(n), np.empty(n), np.empty(n)
-    weights, results = [], []
+    weights = []
 
     for i, (m, s) in enumerate(zip(widths, seeds)):
         params = [t.to(device).requires_grad_() for t in init_mlp(int(m), d, k, seed=int(s), dtype=X_train.dtype)]
@@ -397,16 +400,9 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
             test_loss[i] = loss(Xte, yte).item()
         history[r, i] = train_loss[i]
         weights.append(tuple(t.detach() for t in params))
-        if newton_iter:  # each model on its own
-            one = SweepResult(widths[i:i + 1], seeds[i:i + 1], train_loss[i:i + 1], test_loss[i:i + 1], grad_norm[i:i + 1],
-                              np.zeros(0), np.zeros((0, 1)), weights[-1:], np.zeros(1, dtype=int), np.empty((0, 1)), np.full(1, np.nan))
-            results.append(_newton_phase(one, X_train, y_train, X_test, y_test, newton_iter, gtol, device))
     steps = np.append(np.arange(0, n_steps, record_every), n_steps)
     result = SweepResult(widths, seeds, train_loss, test_loss, grad_norm, steps, history, weights,
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
-    field = {name: np.concatenate([getattr(r, name) for r in results], axis=-1)
-             for name in ("train_loss", "test_loss", "grad_norm", "newton_iter", "newton_history", "min_eigenvalue")}
-    return SweepResult(widths, seeds, field["train_loss"], field["test_loss"], field["grad_norm"], steps, history,
-                       [r.weights[0] for r in results], field["newton_iter"], field["newton_history"], field["min_eigenvalue"])
+    return _newton_phase(result, [[i] for i in range(n)], X_train, y_train, X_test, y_test, newton_iter, gtol, device)  # each model on its own
