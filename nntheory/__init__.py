@@ -16,7 +16,9 @@ rules and schedules), :mod:`~nntheory.training` (an explicit training loop),
 Lipschitz estimates), :mod:`~nntheory.data` (datasets),
 :mod:`~nntheory.bagging`, :mod:`~nntheory.dropout_regression`,
 :mod:`~nntheory.implicit_regularization`, :mod:`~nntheory.deep_linear`
-(the mathematics of single exercises), and :mod:`~nntheory.plotting`.
+(the mathematics of single exercises), :mod:`~nntheory.plotting`, and
+:mod:`~nntheory.seeding` (each gallery page's base seed, overridable for
+reruns under other seeds).
 """
 
 from nntheory import (
@@ -33,6 +35,7 @@ from nntheory import (
     numpy_nn,
     optim,
     plotting,
+    seeding,
     sweep,
     training,
 )
@@ -54,6 +57,7 @@ __all__ = [
     "numpy_nn",
     "optim",
     "plotting",
+    "seeding",
     "sweep",
     "training",
 ]
