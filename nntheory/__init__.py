@@ -21,29 +21,15 @@ Lipschitz estimates), :mod:`~nntheory.data` (datasets),
 reruns under other seeds).
 """
 
-from nntheory import (
-    autodiff,
-    bagging,
-    data,
-    deep_linear,
-    diagnostics,
-    dropout_regression,
-    implicit_regularization,
-    initialization,
-    models,
-    newton,
-    numpy_nn,
-    optim,
-    plotting,
-    seeding,
-    sweep,
-    training,
-)
+# Subpackages load on first use (SPEC 1 lazy loading, PEP 562 ``__getattr__``):
+# ``import nntheory.numpy_nn`` or ``nntheory.deep_linear`` then costs numpy
+# alone, not torch and matplotlib. ``from nntheory import optim``,
+# ``nntheory.optim`` and tab completion work as with eager imports.
+import lazy_loader as _lazy
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
+_SUBMODULES = [
     "autodiff",
     "bagging",
     "data",
@@ -61,3 +47,5 @@ __all__ = [
     "sweep",
     "training",
 ]
+__getattr__, __dir__, _all = _lazy.attach(__name__, submodules=_SUBMODULES)
+__all__ = ["__version__", *_all]

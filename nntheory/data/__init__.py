@@ -1,9 +1,20 @@
-"""Datasets: synthetic generators, the shipped CSV, and loaders for local files."""
+"""Datasets: synthetic generators, the shipped CSV, and loaders for local files.
 
-from nntheory.data.cifar10 import load_cifar10
-from nntheory.data.mnist1d import make_mnist1d
-from nntheory.data.preprocessing import Splits, standardize_per_channel
-from nntheory.data.heteroscedastic import load_x_y, load_xy_csv, make_heteroscedastic
-from nntheory.data.teacher_student import Teacher, TeacherStudentData, make_teacher, sample_teacher_student
+Each data set lives in its own module and loads on first use, so that, for
+example, ``nntheory.data.load_xy_csv`` costs numpy alone while the
+teacher–student generator brings in torch.
+"""
 
-__all__: list[str] = ["Splits", "load_cifar10", "make_mnist1d", "standardize_per_channel", "load_x_y", "load_xy_csv", "make_heteroscedastic", "Teacher", "TeacherStudentData", "make_teacher", "sample_teacher_student"]
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["cifar10", "heteroscedastic", "mnist1d", "preprocessing", "teacher_student"],
+    submod_attrs={
+        "cifar10": ["load_cifar10"],
+        "heteroscedastic": ["load_x_y", "load_xy_csv", "make_heteroscedastic"],
+        "mnist1d": ["make_mnist1d"],
+        "preprocessing": ["Splits", "standardize_per_channel"],
+        "teacher_student": ["Teacher", "TeacherStudentData", "make_teacher", "sample_teacher_student"],
+    },
+)
