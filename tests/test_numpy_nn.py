@@ -300,3 +300,18 @@ def test_sgd_step_refuses_a_bad_learning_rate(rng):
     for lr in (-0.1, float("nan"), "0.1"):
         with pytest.raises(ValueError, match="lr must be a finite non-negative number"):
             nn.sgd_step(model, lr)
+
+
+def test_mlp_input_gradient_against_fd_and_skipping_it_changes_no_parameter_gradient(rng):
+    for batch_norm in (False, True):
+        model = nn.MLP(5, [6, 4], 3, rng=rng, activation="elu", batch_norm=batch_norm)
+        X, y = rng.standard_normal((8, 5)), rng.integers(0, 3, 8)
+        model.loss.forward(model.forward(X), y)
+        dx = model.backward(model.loss.backward())
+        with_dx = {(i, k): g.copy() for i, layer in enumerate(model.layers) for k, g in layer.grads.items()}
+        np.testing.assert_allclose(dx, _fd_grad(lambda: model.loss.forward(model.forward(X), y), X), atol=1e-8)
+        model.loss.forward(model.forward(X), y)
+        assert model.backward(model.loss.backward(), input_grad=False) is None
+        for i, layer in enumerate(model.layers):
+            for k, g in layer.grads.items():
+                np.testing.assert_array_equal(g, with_dx[(i, k)])

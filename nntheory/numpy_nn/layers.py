@@ -148,13 +148,20 @@ class Linear(Module):
         self.cache = x
         return x @ self.params["weight"].T + self.params["bias"]
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dout`` (n_samples, out_features) -> ``dx`` (n_samples, in_features)."""
+    def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """``dout`` (n_samples, out_features) -> ``dx`` (n_samples, in_features).
+
+        With ``input_grad=False`` only ``grads`` are filled and ``None`` is
+        returned: the first layer of a network has no consumer for
+        :math:`\partial L/\partial X`, and skipping that product saves a
+        third of the layer's backward work (torch skips it too, since its
+        input does not require a gradient).
+        """
         x = self._cached()
         dout = self._check_dout(dout, (x.shape[0], self.out_features))
         self.grads["weight"] = dout.T @ x  # (out_features, in_features)
         self.grads["bias"] = dout.sum(axis=0)  # (out_features,)
-        return dout @ self.params["weight"]
+        return dout @ self.params["weight"] if input_grad else None
 
 
 class ReLU(Module):

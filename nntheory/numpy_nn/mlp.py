@@ -82,16 +82,22 @@ class MLP:
 
     __call__ = forward
 
-    def backward(self, dlogits: np.ndarray) -> np.ndarray:
-        """dL/dlogits (n_samples, n_classes) -> dL/dx (n_samples, n_inputs); fills every ``grads``."""
-        for layer in reversed(self.layers):
+    def backward(self, dlogits: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """dL/dlogits (n_samples, n_classes) -> dL/dx (n_samples, n_inputs); fills every ``grads``.
+
+        With ``input_grad=False`` the first layer skips :math:`\partial
+        L/\partial X` (nothing consumes it when training) and ``None`` is
+        returned; the parameter gradients are the same.
+        """
+        first, *rest = self.layers  # the first layer is always Linear
+        for layer in reversed(rest):
             dlogits = layer.backward(dlogits)
-        return dlogits
+        return first.backward(dlogits, input_grad=input_grad)
 
     def loss_and_backward(self, x: np.ndarray, labels: np.ndarray) -> float:
-        """Forward, softmax cross-entropy, backward; return the batch's mean loss."""
+        """Forward, softmax cross-entropy, backward (without the unused input gradient); return the batch's mean loss."""
         loss = self.loss.forward(self.forward(x), labels)
-        self.backward(self.loss.backward())
+        self.backward(self.loss.backward(), input_grad=False)
         return loss
 
     def train(self, mode: bool = True) -> "MLP":
