@@ -56,7 +56,7 @@ class Row:
         return statistics.median(self.theirs) / statistics.median(self.ours)
 
     def line(self) -> str:
-        return (f"{self.work:<44} | {self.peer:<40} | ours {_fmt(min(self.ours))} / {_fmt(statistics.median(self.ours))}"
+        return (f"{self.work:<56} | {self.peer:<40} | ours {_fmt(min(self.ours))} / {_fmt(statistics.median(self.ours))}"
                 f" | peer {_fmt(min(self.theirs))} / {_fmt(statistics.median(self.theirs))}"
                 f" | peer/ours {self.ratio_min:6.2f} (min) {self.ratio_median:6.2f} (median) | {self.agreement}")
 
