@@ -82,3 +82,48 @@ def test_bad_input(generator):
         per_sample_grads(lambda x: x, loss_fn, X, y)
     with pytest.raises(ValueError, match="method"):
         per_sample_sq_grad_norms(model, loss_fn, X, y, method="fast")
+
+
+@pytest.mark.parametrize("method", ["vmap", "ghost", "auto"])
+def test_frozen_weight_is_left_out_by_every_method(method):
+    # Regression: ghost ignored frozen parameters while vmap included them.
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+    model[0].weight.requires_grad_(False)
+    X, y = torch.randn(6, 4, dtype=torch.float64), torch.randn(6, 2, dtype=torch.float64)
+    loss_fn = torch.nn.functional.mse_loss
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y, method=method), _loop_norms(model, loss_fn, X, y), rtol=1e-12, atol=0)
+    assert "0.weight" not in per_sample_grads(model, loss_fn, X, y)
+
+
+def test_weight_shared_by_two_linear_layers_falls_back(generator):
+    # Regression: auto summed per-module norms instead of the norm of the summed gradient.
+    first, second = torch.nn.Linear(4, 4), torch.nn.Linear(4, 4)
+    second.weight = first.weight
+    model = torch.nn.Sequential(first, torch.nn.Tanh(), second).double()
+    X = torch.randn(8, 4, generator=generator, dtype=torch.float64)
+    y = torch.randn(8, 4, generator=generator, dtype=torch.float64)
+    loss_fn = torch.nn.functional.mse_loss
+    ref = _loop_norms(model, loss_fn, X, y)
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y), ref, rtol=1e-12, atol=0)
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y, method="vmap"), ref, rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="sharing"):
+        per_sample_sq_grad_norms(model, loss_fn, X, y, method="ghost")
+
+
+def test_linear_applied_twice_falls_back_under_auto(generator):
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.lin(torch.tanh(self.lin(x)))
+
+    model = Twice().double()
+    X = torch.randn(7, 3, generator=generator, dtype=torch.float64)
+    y = torch.randn(7, 3, generator=generator, dtype=torch.float64)
+    loss_fn = torch.nn.functional.mse_loss
+    torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y), _loop_norms(model, loss_fn, X, y), rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="applied once"):
+        per_sample_sq_grad_norms(model, loss_fn, X, y, method="ghost")

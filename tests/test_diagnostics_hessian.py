@@ -1,5 +1,7 @@
 """Hessians, Hessian-vector products and curvature estimates against independent oracles."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -65,3 +67,43 @@ def test_bad_input(generator):
         hvp(f, torch.zeros(6, dtype=torch.float64), torch.zeros(5, dtype=torch.float64))
     with pytest.raises(ValueError, match="square"):
         condition_number(torch.zeros(2, 3))
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_batch_norm_in_training_mode_hessian_and_untouched_buffers(generator, conv):
+    # Regression: flat_loss updated running statistics in place, and torch.func's
+    # batch-norm batching rule gives wrong Hessian entries. Oracle: a loop of
+    # autograd double-backward passes (torch.autograd.functional.hessian, no vmap)
+    # through torch's own BatchNorm module.
+    torch.manual_seed(0)
+    if conv:
+        model = torch.nn.Sequential(torch.nn.Conv1d(2, 3, 3), torch.nn.BatchNorm1d(3), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(9, 1))
+        X = torch.randn(6, 2, 5, generator=generator, dtype=torch.float64)
+    else:
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+        X = torch.randn(10, 3, generator=generator, dtype=torch.float64)
+    model = model.double().train()
+    y = torch.randn(X.shape[0], 1, generator=generator, dtype=torch.float64)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    f, theta = flat_loss(model, torch.nn.functional.mse_loss, X, y)
+    H = hessian_matrix(f, theta)
+
+    names = [k for k, _ in model.named_parameters()]
+    shapes = [v.shape for _, v in model.named_parameters()]
+    sizes = [v.numel() for _, v in model.named_parameters()]
+    reference = copy.deepcopy(model)
+
+    def torch_loss(t):
+        params = {n: p.reshape(s) for n, p, s in zip(names, torch.split(t, sizes), shapes)}
+        return torch.nn.functional.mse_loss(torch.func.functional_call(reference, params, (X,)), y)
+
+    torch.testing.assert_close(H, torch.autograd.functional.hessian(torch_loss, theta), rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(f(theta), torch.nn.functional.mse_loss(model(X), y).detach(), rtol=1e-14, atol=0)
+    v = torch.randn(theta.shape, generator=generator, dtype=torch.float64)
+    torch.testing.assert_close(hvp(f, theta, v), H @ v, rtol=1e-10, atol=1e-12)
+    model(X)  # the check above ran a real forward: restore, then compare only f's effect
+    model.load_state_dict(before)
+    f(theta), hessian_matrix(f, theta), hvp(f, theta, v)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    assert "forward" not in vars(model[1])  # the class's forward is back

@@ -66,8 +66,10 @@ def per_sample_grads(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y
     r"""Gradients of each sample's own loss with respect to every parameter.
 
     Sample :math:`i`'s loss is ``loss_fn(model(X[i:i+1]), y[i:i+1])``, i.e.
-    the model sees a batch of one. Buffers (e.g. batch-norm statistics) are
-    used as they are; put the model in ``eval()`` mode if it has any.
+    the model sees a batch of one. Only parameters with ``requires_grad``
+    are differentiated (frozen ones enter as constants), as a backward pass
+    would see them. Buffers (e.g. batch-norm statistics) are used as they
+    are; put the model in ``eval()`` mode if it has any.
 
     Parameters
     ----------
@@ -85,25 +87,35 @@ def per_sample_grads(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y
     Returns
     -------
     dict of str to torch.Tensor
-        For each named parameter of shape ``s``, a tensor of shape
-        ``(n_samples, *s)``.
+        For each named parameter with ``requires_grad`` (shape ``s``), a
+        tensor of shape ``(n_samples, *s)``.
     """
     _check(model, X, y)
-    params = {k: v.detach() for k, v in model.named_parameters()}
+    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
+    frozen = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
 
     def sample_loss(p, x, t):
-        out = functional_call(model, (p, buffers), (x.unsqueeze(0),))
+        out = functional_call(model, (p, frozen, buffers), (x.unsqueeze(0),))
         return loss_fn(out, t.unsqueeze(0))
 
     return vmap(grad(sample_loss), in_dims=(None, 0, 0), chunk_size=chunk_size)(params, X, y)
 
 
 def _linear_only(model: torch.nn.Module) -> bool:
-    """True if every trainable parameter is the weight or bias of an nn.Linear."""
-    covered = {id(p) for m in model.modules() if isinstance(m, torch.nn.Linear) for p in m.parameters(recurse=False)}
+    """True if every trainable parameter belongs to exactly one nn.Linear and to no other module."""
+    owners: dict[int, list[torch.nn.Module]] = {}
+    for m in model.modules():  # each module once, but a shared parameter under each owner
+        for p in m.parameters(recurse=False):
+            owners.setdefault(id(p), []).append(m)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    return bool(trainable) and all(id(p) in covered for p in trainable)
+    return bool(trainable) and all(
+        len(owners.get(id(p), [])) == 1 and isinstance(owners[id(p)][0], torch.nn.Linear) for p in trainable
+    )
+
+
+class _GhostUnsupported(ValueError):
+    """The ghost method cannot handle this model or input; ``auto`` falls back to vmap."""
 
 
 def _ghost_sq_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -120,7 +132,7 @@ def _ghost_sq_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y:
         for h in handles:
             h.remove()
     if any(a.ndim != 2 for _, a, _ in records) or len({id(m) for m, _, _ in records}) != len(records):
-        raise ValueError("method='ghost' needs each Linear layer applied once to a (n_samples, n_in) input; use method='vmap'")
+        raise _GhostUnsupported("method='ghost' needs each Linear layer applied once to a (n_samples, n_in) input; use method='vmap'")
     # Sample i's own loss, for any loss_fn: apply it to batches of one (cheap: outputs only).
     losses = vmap(lambda o, t: loss_fn(o.unsqueeze(0), t.unsqueeze(0)))(out, y)  # (n_samples,)
     deltas = torch.autograd.grad(losses.sum(), [z for _, _, z in records])
@@ -137,14 +149,18 @@ def _ghost_sq_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y:
 def per_sample_sq_grad_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y: torch.Tensor, *, method: str = "auto", chunk_size: int | None = None) -> torch.Tensor:
     r"""Squared norm :math:`\sum_j (\partial_{\theta_j}\mathcal L_i)^2` for each sample.
 
+    The sum runs over the parameters with ``requires_grad`` (frozen ones are
+    left out, as a backward pass leaves them out), whichever the method.
     With ``method="vmap"`` the per-sample gradients of
     :func:`per_sample_grads` are formed and reduced. With ``method="ghost"``
-    (only for models whose parameters all belong to ``nn.Linear`` layers
-    applied once to ``(n_samples, n_in)`` inputs, and which treat samples
-    independently, e.g. MLPs without batch norm) the norms come from one
-    batched backward pass via :math:`\|\delta_i\|^2\|a_i\|^2`; see the
-    module notes. ``"auto"`` picks ``"ghost"`` when every parameter belongs
-    to an ``nn.Linear`` layer.
+    (only for models whose trainable parameters each belong to one
+    ``nn.Linear`` layer, not shared with another module, applied once to
+    ``(n_samples, n_in)`` inputs, and which treat samples independently,
+    e.g. MLPs without batch norm) the norms come from one batched backward
+    pass via :math:`\|\delta_i\|^2\|a_i\|^2`; see the module notes.
+    ``"auto"`` uses ``"ghost"`` where it applies and falls back to
+    ``"vmap"`` otherwise (shared weights, a layer applied twice, other
+    module types).
 
     Parameters
     ----------
@@ -175,9 +191,14 @@ def per_sample_sq_grad_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.T
         raise ValueError(f"method must be 'auto', 'vmap' or 'ghost', got {method!r}")
     _check(model, X, y)
     if method == "ghost" and not _linear_only(model):
-        raise ValueError("method='ghost' needs every trainable parameter to belong to an nn.Linear layer")
-    if method == "ghost" or (method == "auto" and _linear_only(model)):
+        raise ValueError("method='ghost' needs every trainable parameter to belong to exactly one nn.Linear layer (no sharing)")
+    if method == "ghost":
         return _ghost_sq_norms(model, loss_fn, X, y)
+    if method == "auto" and _linear_only(model):
+        try:
+            return _ghost_sq_norms(model, loss_fn, X, y)
+        except _GhostUnsupported:
+            pass
     grads = per_sample_grads(model, loss_fn, X, y, chunk_size=chunk_size)
     return sum(g.flatten(start_dim=1).pow(2).sum(dim=1) for g in grads.values())
 

@@ -15,6 +15,8 @@ The condition number follows the definition of the tnn-9 sheet:
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import Callable
 
 import torch
@@ -33,10 +35,15 @@ def _check_vector(theta, name: str = "theta") -> None:
 def flat_loss(model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: torch.Tensor) -> tuple[FlatFn, torch.Tensor]:
     """The training loss as a function of one flat parameter vector.
 
+    The model is evaluated in the mode it is in. Batch-norm layers in
+    training mode normalise with the batch's statistics, as in training, but
+    their running statistics are left untouched (``f`` has no side effect,
+    so ``torch.func`` transforms such as :func:`hessian_matrix` apply).
+
     Parameters
     ----------
     model : torch.nn.Module
-        The model (not modified).
+        The model (not modified, buffers included).
     loss_fn : callable
         ``loss_fn(prediction, target) -> scalar tensor``.
     X : torch.Tensor
@@ -61,9 +68,43 @@ def flat_loss(model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: tor
     def f(flat: torch.Tensor) -> torch.Tensor:
         pieces = torch.split(flat, sizes)
         params = {n: p.reshape(s) for n, p, s in zip(names, pieces, shapes)}
-        return loss_fn(functional_call(model, params, (X,)), y)
+        with _batch_statistics_only(model):
+            return loss_fn(functional_call(model, params, (X,)), y)
 
     return f, theta
+
+
+@contextlib.contextmanager
+def _batch_statistics_only(model: torch.nn.Module):
+    """Batch-norm layers in training mode normalise by the batch, in plain tensor operations, writing no buffer.
+
+    Two reasons for the plain formula instead of ``F.batch_norm``: the running
+    statistics must not be updated (``f`` is a pure function, which
+    ``torch.func`` transforms require), and in torch 2.13 the batching rule
+    of ``batch_norm``'s double backward gives wrong Hessian entries under
+    ``vmap`` (checked in ``tests/test_diagnostics_hessian.py`` against
+    ``torch.autograd.functional.hessian``).
+    """
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training]
+    for m in layers:
+        m.forward = functools.partial(_batch_norm_train, m)  # instance attribute shadows the class's forward
+    try:
+        yield
+    finally:
+        for m in layers:
+            del m.forward
+
+
+def _batch_norm_train(module: torch.nn.modules.batchnorm._BatchNorm, x: torch.Tensor) -> torch.Tensor:
+    """Training-mode batch norm over every axis but the channel axis 1, biased variance, as torch."""
+    axes = [0, *range(2, x.ndim)]
+    shape = [1, -1] + [1] * (x.ndim - 2)
+    mean = x.mean(dim=axes, keepdim=True)
+    var = x.var(dim=axes, unbiased=False, keepdim=True)
+    out = (x - mean) / torch.sqrt(var + module.eps)
+    if module.affine:
+        out = out * module.weight.reshape(shape) + module.bias.reshape(shape)
+    return out
 
 
 def hessian_matrix(f: FlatFn, theta: torch.Tensor) -> torch.Tensor:

@@ -85,8 +85,8 @@ class MLP:
     def backward(self, dlogits: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """dL/dlogits (n_samples, n_classes) -> dL/dx (n_samples, n_inputs); fills every ``grads``.
 
-        With ``input_grad=False`` the first layer skips :math:`\partial
-        L/\partial X` (nothing consumes it when training) and ``None`` is
+        With ``input_grad=False`` the first layer skips :math:`\\partial
+        L/\\partial X` (nothing consumes it when training) and ``None`` is
         returned; the parameter gradients are the same.
         """
         first, *rest = self.layers  # the first layer is always Linear

@@ -18,6 +18,12 @@ class TorchOptimizer(torch.optim.Optimizer):
     belong in the rule (pass a schedule as ``lr``); torch's
     ``lr_scheduler`` classes do not act on it.
 
+    ``state_dict()`` / ``load_state_dict()`` round-trip the rule's state
+    exactly, as ``torch.optim`` does: each parameter's entry of
+    ``state_dict()["state"]`` holds its slice of every per-parameter buffer
+    (e.g. Adam's ``m`` and ``v``) and the step ``count``, so a run saved,
+    reloaded into a new optimiser and continued matches an uninterrupted one.
+
     Parameters
     ----------
     params : iterable of torch.Tensor
@@ -75,3 +81,51 @@ class TorchOptimizer(torch.optim.Optimizer):
         for p, new in zip(self._params, new_params):
             p.copy_(new)
         return loss
+
+    def state_dict(self) -> dict:
+        """torch's optimiser state dict, with the rule's state in ``["state"]``, per parameter."""
+        self.state.clear()
+        self.state.update({p: entry for p, entry in zip(self._params, _split_state(self.rule_state, len(self._params)))})
+        try:
+            return super().state_dict()
+        finally:
+            self.state.clear()
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the rule's state saved by :meth:`state_dict` (tensors cast to each parameter's dtype and device)."""
+        super().load_state_dict(state_dict)
+        entries = [self.state.get(p, {}) for p in self._params]
+        self.state.clear()
+        self.rule_state = _join_state(self.rule_state, entries)
+
+
+def _split_state(state, n_params: int) -> list[dict]:
+    """One dict per parameter: its element of every per-parameter list, and every scalar field."""
+    if not hasattr(state, "_fields"):
+        raise TypeError(f"state_dict needs a NamedTuple rule state, got {type(state).__name__}")
+    entries: list[dict] = [{} for _ in range(n_params)]
+    for field in state._fields:
+        value = getattr(state, field)
+        if isinstance(value, (list, tuple)):
+            if len(value) != n_params:
+                raise ValueError(f"rule state field {field!r} has {len(value)} entries for {n_params} parameters")
+            for entry, v in zip(entries, value):
+                entry[field] = v.clone() if isinstance(v, torch.Tensor) else v
+        else:
+            for entry in entries:
+                entry[field] = value
+    return entries
+
+
+def _join_state(template, entries: list[dict]):
+    """Inverse of :func:`_split_state`, shaped like ``template``."""
+    fields = {}
+    for field in template._fields:
+        value = getattr(template, field)
+        if not all(field in e for e in entries):
+            raise ValueError(f"the loaded state has no {field!r} for every parameter (saved by another rule?)")
+        if isinstance(value, (list, tuple)):
+            fields[field] = type(value)(e[field] for e in entries)
+        else:
+            fields[field] = entries[0][field]
+    return type(template)(**fields)
