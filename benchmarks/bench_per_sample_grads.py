@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import warnings
 
+warnings.filterwarnings("ignore", message="Full backward hook")  # Opacus on a model whose input needs no gradient
+
 from _harness import Row, print_rows, threads, time_pair
 
 import torch  # noqa: E402  (after the harness pins the thread pools)

@@ -153,7 +153,7 @@ class Linear(Module):
 
         With ``input_grad=False`` only ``grads`` are filled and ``None`` is
         returned: the first layer of a network has no consumer for
-        :math:`\partial L/\partial X`, and skipping that product saves a
+        :math:`\\partial L/\\partial X`, and skipping that product saves a
         third of the layer's backward work (torch skips it too, since its
         input does not require a gradient).
         """
