@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
     args = parser.parse_args(argv)
-    examples = args.examples or sorted((ROOT / "gallery").glob("*/plot_*.py"))
+    examples = [p.resolve() for p in args.examples] or sorted((ROOT / "gallery").glob("*/plot_*.py"))
     env = dict(os.environ, MPLBACKEND="Agg")
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(var, "2")
