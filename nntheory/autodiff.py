@@ -302,14 +302,17 @@ class Graph:
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self._n_ops = 0  # operations recorded so far; counted, not recounted, so recording stays linear
 
     def _n_intermediate(self) -> int:
-        return 1 + sum(node.op not in ("input", "const") for node in self.nodes)
+        """The number of the next operation node, for its default name ``v<k>``."""
+        return 1 + self._n_ops
 
     def _apply(self, op, rule, parents):
         value, partials = rule(*(p.value for p in parents))
         node = Node(self, value, op, parents, partials)
         self.nodes.append(node)
+        self._n_ops += 1
         return node
 
     def input(self, value: float, name: str) -> Node:

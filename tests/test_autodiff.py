@@ -215,6 +215,16 @@ def test_trace_records_values_and_partials():
     assert "sin" in text and text.count("\n") == 1 + len(g.trace())
 
 
+def test_default_names_count_operations_only():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    y = ad.exp(x * 2.0) + 1.0  # constants 2 and 1 are not counted
+    g.input(3.0, "later")
+    w = y * y
+    assert [n.name for n in g.nodes if n.op not in ("input", "const")] == ["v1", "v2", "v3", "v4"]
+    assert w.name == "v4"
+
+
 def test_jacobians_match_torch(rng):
     W = rng.standard_normal((3, 4))
     x = rng.standard_normal(4)
