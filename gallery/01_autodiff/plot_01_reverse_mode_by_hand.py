@@ -39,8 +39,9 @@ checks the result against ``torch.autograd`` and the closed form.
 # with respect to each of its direct inputs. The drawing puts each node in a
 # box with its operation and value, and writes on each edge the local partial
 # of the node the arrow points to with respect to the node it comes from.
-# The edge :math:`v_1 \to v_5` skips two columns; it is routed above
-# :math:`v_3` and :math:`v_4`, so that :math:`v_1` visibly has two consumers.
+# The edge :math:`v_1 \to v_5` skips two columns; it is routed around
+# :math:`v_3` and :math:`v_4` rather than behind them, so that :math:`v_1`
+# visibly has two consumers.
 import math
 from fractions import Fraction
 

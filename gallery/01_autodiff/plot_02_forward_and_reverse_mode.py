@@ -32,7 +32,8 @@ equal the closed form.
 # Six primitive operations after the input, each evaluated once. Two nodes
 # have two consumers: :math:`f_1` feeds :math:`f_2` and :math:`f_3`, and
 # :math:`f_3` feeds :math:`f_4` and :math:`f_5`. In the drawing the edge
-# :math:`f_1 \to f_3` skips the column of :math:`f_2` and runs below it.
+# :math:`f_1 \to f_3` skips the column of :math:`f_2` and runs past it, not
+# behind it.
 import math
 
 import matplotlib.pyplot as plt
@@ -54,7 +55,11 @@ y = f4 + f5
 for node, name in zip((f1, f2, f3, f4, f5, y), ("f1", "f2", "f3", "f4", "f5", "y")):
     node.name = name
 
-forward = graph_layout(graph, y, fontsize=12)
+def three_digits(v: float) -> str:
+    return f"{v:.3g}"  # the drawings round to 3 significant digits; the tables below print 6
+
+
+forward = graph_layout(graph, y, fontsize=12, fmt=three_digits)
 fig, (ax,) = graph_panels([forward])
 draw_graph(forward, ax)
 ax.set_title(f"Minimal graph of y(x) at x = {x0}: values in the boxes, local partials on the edges", fontsize=12)
@@ -78,7 +83,8 @@ assert next(e for e in forward.edges if e.child is f5).label.text.startswith("$-
 # program that computes :math:`y` would match it at all three to rounding
 # (we accept a relative difference of :math:`10^{-9}`); none does. Programs
 # that recompute a value they already hold are skipped, since deleting such
-# a step leaves a shorter program with the same result. At the three points
+# a step leaves a shorter program with the same result (a value counts as
+# held when it is equal, to the last bit, at all three points). At the three points
 # chosen, every value of every such program is finite, which the search
 # asserts, so no program is missed through an overflow.
 #
@@ -189,7 +195,7 @@ np.testing.assert_allclose(engine, by_hand, rtol=4 * np.finfo(float).eps)  # the
 graph.backward(y)
 print(autodiff.format_table(list(reversed(graph.trace())), columns=("name", "op", "value", "adjoint")))
 
-backward = graph_layout(graph, y, sweep="reverse", fontsize=12)
+backward = graph_layout(graph, y, sweep="reverse", fontsize=12, fmt=three_digits)
 fig, (ax,) = graph_panels([backward])
 draw_graph(backward, ax)
 ax.set_title("Reverse sweep: adjoints in the boxes, contributions on the arrows; f̄₁ and f̄₃ are sums", fontsize=12)
@@ -201,7 +207,7 @@ by_hand = [1.0, 1.0, a3, a3, a1, a1 * math.exp(x0)]
 engine = [n.grad for n in (f4, f5, f3, f2, f1, x)]
 np.testing.assert_allclose(engine, by_hand, rtol=4 * np.finfo(float).eps)  # the recursion above, to rounding
 for node in (f1, f3):  # the two fan-outs: two contributions each, summing to the adjoint
-    parts = [e.value for e in backward.edges if e.parent is node]
+    parts = [e.value for e in sorted(backward.edges, key=lambda e: -e.child.index) if e.parent is node]  # sweep order
     print(f"{node.name}: contributions {[f'{p:.6g}' for p in parts]} sum to {sum(parts):.6g} = adjoint {node.grad:.6g}")
     assert len(parts) == 2 and abs(sum(parts) - node.grad) <= 4 * math.ulp(node.grad)
 assert layout_problems(backward) == [], layout_problems(backward)

@@ -110,7 +110,7 @@ def node_lines(nodes, edges, values, output, drawn, sweep, show_tangents, num):
                 lines[n] = [f"${bar} = {num(n.grad)}$"]
             else:
                 total = num(terms[0]) + "".join((" + " + num(t)) if t >= 0 else (" - " + num(-t)) for t in terms[1:])
-                lines[n] = [f"${bar} = {total}$", f"$= {num(n.grad)}$"]
+                lines[n] = [f"${bar}$", f"$= {total}$", f"$= {num(n.grad)}$"]
         elif n.op == "input":
             lines[n] = [f"${name} = {num(n.value)}$"]
         elif n.op == "const":

@@ -217,7 +217,7 @@ def graph_layout(graph: Graph, output: Node | None = None, *, sweep: str = "forw
         widths = [lab_size[e][0] for e in range(len(edges)) if depth[edges[e][0]] == l]
         lane_w.append(lane_head + 0.2 * fs + max(widths, default=0.0) + 0.2 * fs)
         rise = [abs(port(e, a, True) - port(e, b, False)) for e, ch in enumerate(chains) for a, b in zip(ch, ch[1:]) if column[a] == l]
-        diag_w.append(max(1.8 * fs, 0.3 * max(rise, default=0.0)))
+        diag_w.append(max(1.4 * fs, 0.3 * max(rise, default=0.0)))
     col_x0 = [margin]
     for l in range(n_layers - 1):
         col_x0.append(col_x0[l] + col_w[l] + lane_w[l] + diag_w[l] + entry)
