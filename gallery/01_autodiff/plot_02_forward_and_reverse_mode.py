@@ -34,6 +34,9 @@ equal the closed form.
 # :math:`f_3` feeds :math:`f_4` and :math:`f_5`. In the drawing the edge
 # :math:`f_1 \to f_3` skips the column of :math:`f_2` and runs past it, not
 # behind it.
+# The drawings round every number to three significant digits, so a sum
+# drawn in a box can differ from its rounded terms in the last digit; the
+# tables print six.
 import math
 
 import matplotlib.pyplot as plt

@@ -70,9 +70,24 @@ def draw_graph(layout: GraphLayout, ax=None):
 def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials: bool = True, show_constants: bool = False, fontsize: float = 10.0, **kwargs):
     """Lay out and draw a recorded computational graph; returns the ``ax``.
 
-    ``plot_graph(graph, ...)`` is ``draw_graph(graph_layout(graph, ...), ax)``;
-    the keyword arguments (``sweep``, ``show_tangents``, ``fmt``) are those of
-    :func:`graph_layout`.
+    ``plot_graph(graph, ...)`` is ``draw_graph(graph_layout(graph, ...), ax)``.
+
+    Parameters
+    ----------
+    graph : Graph
+        The recorded graph.
+    output : Node, optional
+        Draw the nodes this output depends on; default the last node.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure of the drawing's natural size if omitted.
+    show_partials : bool, default True
+        Label the edges.
+    show_constants : bool, default False
+        Draw constant leaves as nodes.
+    fontsize : float, default 10
+        Size of the text in the boxes, in points.
+    **kwargs
+        ``sweep``, ``show_tangents`` and ``fmt`` of :func:`graph_layout`.
 
     Returns
     -------
