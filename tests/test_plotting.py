@@ -70,6 +70,11 @@ def fraction(v):
 # ---------------------------------------------------------------------------
 
 
+# Path.intersects_bbox(..., filled=False) is True when a segment of the open
+# polyline meets the box or lies inside it; filled=True would close the
+# polyline into a polygon and flag boxes merely enclosed by it.
+
+
 def _bbox(r, shrink=0.0):
     return Bbox.from_extents(r[0] + shrink, r[1] + shrink, r[2] - shrink, r[3] - shrink)
 
@@ -96,10 +101,10 @@ def geometry_violations(boxes, edges, labels, texts, tol):
     for i, pts in enumerate(edges):
         path = Path(np.asarray(pts))
         for k, r in enumerate(boxes):
-            if path.intersects_bbox(_bbox(r, tol), filled=True):
+            if path.intersects_bbox(_bbox(r, tol), filled=False):
                 out.append(f"edge {i} enters box {k}")
         for j, lab in labels.items():
-            if j != i and path.intersects_bbox(_bbox(lab, tol), filled=True):
+            if j != i and path.intersects_bbox(_bbox(lab, tol), filled=False):
                 out.append(f"edge {i} crosses label {j}")
     segs = [(i, s) for i, pts in enumerate(edges) for s in zip(pts[:-1], pts[1:])]
     for m, (i, s) in enumerate(segs):
@@ -187,12 +192,12 @@ def test_every_edge_is_drawn_on_its_own():
     skip = next(e for e in layout.edges if (e.parent.name, e.child.name) == ("v1", "v5"))
     for name in ("v3", "v4"):
         r = layout.box(n[name]).rect
-        assert not Path(skip.points).intersects_bbox(_bbox(_ext(r), -3.0), filled=True)  # 3 pt clear of the box
+        assert not Path(skip.points).intersects_bbox(_bbox(_ext(r), -3.0), filled=False)  # 3 pt clear of the box
     # f1 -> f3 on the dl-sheet graph skips the column of f2.
     g, n = dl_sheet_graph()
     layout = graph_layout(g, n["y"], fontsize=12)
     skip = next(e for e in layout.edges if (e.parent.name, e.child.name) == ("f1", "f3"))
-    assert not Path(skip.points).intersects_bbox(_bbox(_ext(layout.box(n["f2"]).rect), -3.0), filled=True)
+    assert not Path(skip.points).intersects_bbox(_bbox(_ext(layout.box(n["f2"]).rect), -3.0), filled=False)
 
 
 # ---------------------------------------------------------------------------
