@@ -302,14 +302,17 @@ class Graph:
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self._n_ops = 0  # operations recorded so far; counted, not recounted, so recording stays linear
 
     def _n_intermediate(self) -> int:
-        return 1 + sum(node.op not in ("input", "const") for node in self.nodes)
+        """The number of the next operation node, for its default name ``v<k>``."""
+        return 1 + self._n_ops
 
     def _apply(self, op, rule, parents):
         value, partials = rule(*(p.value for p in parents))
         node = Node(self, value, op, parents, partials)
         self.nodes.append(node)
+        self._n_ops += 1
         return node
 
     def input(self, value: float, name: str) -> Node:
@@ -599,7 +602,7 @@ def jacobian_reverse(f: Callable[[Sequence], Sequence], x) -> np.ndarray:
     return np.array(rows, dtype=float)
 
 
-def format_table(rows: Sequence[TraceEntry], columns: Sequence[str] = ("name", "op", "inputs", "value", "partials"), precision: int = 6) -> str:
+def format_table(rows: Sequence[TraceEntry], columns: Sequence[str] = ("name", "op", "inputs", "value", "partials"), precision: int = 6, fmt: Callable[[float], str] | None = None) -> str:
     """Render trace rows as a fixed-width text table (for printing in examples).
 
     Parameters
@@ -609,7 +612,9 @@ def format_table(rows: Sequence[TraceEntry], columns: Sequence[str] = ("name", "
     columns : sequence of str
         Which :class:`TraceEntry` fields to show, in order.
     precision : int, default 6
-        Significant digits for floats.
+        Significant digits for floats (when ``fmt`` is not given).
+    fmt : callable, optional
+        Formats each float instead, e.g. as an exact fraction.
 
     Returns
     -------
@@ -619,17 +624,19 @@ def format_table(rows: Sequence[TraceEntry], columns: Sequence[str] = ("name", "
     for col in columns:
         if col not in valid:
             raise ValueError(f"columns: unknown field {col!r}; choose from {sorted(valid)}")
+    if fmt is not None and not callable(fmt):
+        raise TypeError(f"fmt must be callable (float -> str), got {type(fmt).__name__}")
 
-    def fmt(v):
+    def cell(v):
         if v is None:
             return "-"
         if isinstance(v, float):
-            return f"{v:.{precision}g}"
+            return str(fmt(v)) if fmt is not None else f"{v:.{precision}g}"
         if isinstance(v, tuple):
-            return ", ".join(fmt(u) for u in v) if v else "-"
+            return ", ".join(cell(u) for u in v) if v else "-"
         return str(v)
 
-    cells = [[fmt(getattr(r, c)) for c in columns] for r in rows]
+    cells = [[cell(getattr(r, c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
     out = [line, "  ".join("-" * w for w in widths)]

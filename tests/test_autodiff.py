@@ -152,6 +152,46 @@ def test_nndl_m1_gradient_matches_closed_form():
     assert b.grad == pytest.approx(-2 * 4 * 1 / 36, abs=1e-15)
 
 
+@settings(max_examples=100, deadline=None)
+@given(a=st.floats(-3.0, 3.0), b=st.floats(-3.0, 3.0))
+def test_nndl_m1_gradient_matches_torch_and_closed_form_everywhere(a, b):
+    g = ad.Graph()
+    an, bn = g.input(a, "a"), g.input(b, "b")
+    v1 = an**2
+    z = v1 / (v1 + bn**2 + 1)
+    g.backward(z)
+    at = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    (at**2 / (at**2 + bt**2 + 1)).backward()
+    d = (a * a + b * b + 1) ** 2
+    closed = (2 * a * (b * b + 1) / d, -2 * a * a * b / d)
+    for got, ref, cf in zip((an.grad, bn.grad), (at.grad.item(), bt.grad.item()), closed):
+        assert got == pytest.approx(ref, rel=1e-13, abs=1e-300)
+        assert got == pytest.approx(cf, rel=1e-13, abs=1e-300)
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=st.floats(-4.0, 1.2))
+def test_dl_sheet_1_both_modes_match_torch_and_closed_form(x):
+    """y = exp(e^x + e^2x) + sin(e^x + e^2x) on its minimal six-operation graph."""
+    g = ad.Graph()
+    xn = g.input(x, "x")
+    f1 = ad.exp(xn)
+    f3 = f1 + f1**2
+    y = ad.exp(f3) + ad.sin(f3)
+    g.tangents({xn: 1.0})
+    g.backward(y)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    e = torch.exp(xt)
+    (torch.exp(e + e**2) + torch.sin(e + e**2)).backward()
+    s = math.exp(x) + math.exp(2 * x)
+    closed = (math.exp(x) + 2 * math.exp(2 * x)) * (math.exp(s) + math.cos(s))
+    # exp amplifies a relative rounding error in s by s (at most 12.5 here): allow 64 eps.
+    for got in (y.tangent, xn.grad):
+        assert got == pytest.approx(xt.grad.item(), rel=64 * 2.2e-16)
+        assert got == pytest.approx(closed, rel=64 * 2.2e-16)
+
+
 def test_adjoints_accumulate_over_shared_nodes():
     g = ad.Graph()
     x = g.input(3.0, "x")
@@ -173,6 +213,16 @@ def test_trace_records_values_and_partials():
     assert rows["x"].adjoint == pytest.approx(math.cos(0.3) * 0.3 + math.sin(0.3))
     text = ad.format_table(g.trace(), columns=("name", "op", "value", "adjoint"))
     assert "sin" in text and text.count("\n") == 1 + len(g.trace())
+
+
+def test_default_names_count_operations_only():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    y = ad.exp(x * 2.0) + 1.0  # constants 2 and 1 are not counted
+    g.input(3.0, "later")
+    w = y * y
+    assert [n.name for n in g.nodes if n.op not in ("input", "const")] == ["v1", "v2", "v3", "v4"]
+    assert w.name == "v4"
 
 
 def test_jacobians_match_torch(rng):
@@ -267,6 +317,20 @@ def test_jacobian_point_must_be_a_vector():
         ad.jacobian_forward(lambda v: v, np.ones((2, 2)))
     with pytest.raises(ValueError, match="x must be a non-empty 1-D array"):
         ad.jacobian_reverse(lambda v: v, [])
+
+
+def test_format_table_formats_floats_with_fmt():
+    from fractions import Fraction
+
+    g = ad.Graph()
+    a = g.input(2.0, "a")
+    z = a / (a * a + 2.0)  # 1/3, partials 1/6 and -1/18
+    rows = [r for r in g.trace() if r.name == z.name]
+    text = ad.format_table(rows, columns=("name", "value", "partials"), fmt=lambda v: str(Fraction(v).limit_denominator(100)))
+    assert text.splitlines()[-1].split() == [z.name, "1/3", "1/6,", "-1/18"]
+    assert "0.333333" in ad.format_table(rows, columns=("value",))  # default: 6 significant digits
+    with pytest.raises(TypeError, match="fmt must be callable"):
+        ad.format_table(rows, fmt="{:.3f}")
 
 
 def test_format_table_rejects_unknown_columns():

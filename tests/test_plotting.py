@@ -1,0 +1,405 @@
+"""Tests of nntheory.plotting: the graph drawing is readable, and shows the right numbers.
+
+Readability is checked geometrically, with code independent of the library's
+own checks: matplotlib's ``Path.intersects_bbox`` and ``Bbox.overlaps`` and a
+point-sampling test for shared stretches of line, both on the layout (in
+points) and on the rendered artists (in pixels, after a draw). The numbers on
+the drawings are checked against torch.autograd and the closed forms of the
+two gallery exercises (nndl-s2/m1 and dl-sheet/1).
+"""
+
+import dataclasses
+import math
+from fractions import Fraction
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matplotlib.path import Path
+from matplotlib.transforms import Bbox
+
+from nntheory import autodiff as ad
+from nntheory.plotting import draw_graph, graph_layout, graph_panels, layout_problems, plot_graph
+
+# ---------------------------------------------------------------------------
+# The two gallery graphs.
+# ---------------------------------------------------------------------------
+
+
+def nndl_m1_graph(a=2.0, b=1.0):
+    """z(a, b) = a^2 / (a^2 + b^2 + 1) as on the gallery page: v1 = a^2 is used twice."""
+    g = ad.Graph()
+    an, bn = g.input(a, "a"), g.input(b, "b")
+    v1 = an**2
+    v2 = bn**2
+    v3 = v1 + v2
+    v4 = v3 + 1
+    z = v1 / v4
+    return g, {"a": an, "b": bn, "v1": v1, "v2": v2, "v3": v3, "v4": v4, "v5": z}
+
+
+def dl_sheet_graph(x=0.5):
+    """y(x) = exp(e^x + e^2x) + sin(e^x + e^2x) on its minimal graph."""
+    g = ad.Graph()
+    xn = g.input(x, "x")
+    f1 = ad.exp(xn)
+    f2 = f1**2
+    f3 = f1 + f2
+    f4 = ad.exp(f3)
+    f5 = ad.sin(f3)
+    y = f4 + f5
+    nodes = {"x": xn, "f1": f1, "f2": f2, "f3": f3, "f4": f4, "f5": f5, "y": y}
+    for name, node in nodes.items():
+        node.name = name
+    return g, nodes
+
+
+def fraction(v):
+    return str(Fraction(v).limit_denominator(100))
+
+
+# ---------------------------------------------------------------------------
+# Independent geometry.
+# ---------------------------------------------------------------------------
+
+
+# Path.intersects_bbox(..., filled=False) is True when a segment of the open
+# polyline meets the box or lies inside it; filled=True would close the
+# polyline into a polygon and flag boxes merely enclosed by it.
+
+
+def _bbox(r, shrink=0.0):
+    return Bbox.from_extents(r[0] + shrink, r[1] + shrink, r[2] - shrink, r[3] - shrink)
+
+
+def _shares_stretch(p, q, tol, n=200):
+    """True if more than a sliver of segment p lies on segment q: sample p, measure distances to q."""
+    (a, b), (c, d) = np.asarray(p, float), np.asarray(q, float)
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    pts = a + t * (b - a)
+    cd = d - c
+    u = np.clip(((pts - c) @ cd) / max(cd @ cd, 1e-300), 0.0, 1.0)[:, None]
+    on = np.hypot(*(pts - (c + u * cd)).T) < tol
+    return on.sum() * np.hypot(*(b - a)) / (n - 1) > 10 * tol
+
+
+def geometry_violations(boxes, edges, labels, texts, tol):
+    """Readability violations of a drawing given as plain coordinates.
+
+    boxes: list of (x0, y0, x1, y1); edges: list of (k, 2) polylines;
+    labels: dict edge index -> (x0, y0, x1, y1); texts: list of
+    (inner rect, container rect). Returns a list of strings.
+    """
+    out = []
+    for i, pts in enumerate(edges):
+        path = Path(np.asarray(pts))
+        for k, r in enumerate(boxes):
+            if path.intersects_bbox(_bbox(r, tol), filled=False):
+                out.append(f"edge {i} enters box {k}")
+        for j, lab in labels.items():
+            if j != i and path.intersects_bbox(_bbox(lab, tol), filled=False):
+                out.append(f"edge {i} crosses label {j}")
+    segs = [(i, s) for i, pts in enumerate(edges) for s in zip(pts[:-1], pts[1:])]
+    for m, (i, s) in enumerate(segs):
+        for j, t in segs[m + 1 :]:
+            if i != j and (_shares_stretch(s, t, tol) or _shares_stretch(t, s, tol)):
+                out.append(f"edges {i} and {j} share a stretch")
+    labs = list(labels.items())
+    for m, (i, lab) in enumerate(labs):
+        out += [f"label {i} overlaps box {k}" for k, r in enumerate(boxes) if _bbox(lab).overlaps(_bbox(r))]
+        out += [f"labels {i} and {j} overlap" for j, other in labs[m + 1 :] if _bbox(lab).overlaps(_bbox(other))]
+    for k, (inner, outer) in enumerate(texts):
+        if not (outer[0] - tol <= inner[0] and inner[2] <= outer[2] + tol and outer[1] - tol <= inner[1] and inner[3] <= outer[3] + tol):
+            out.append(f"text {k} sticks out")
+    return out
+
+
+def _ext(r):
+    return (r.x0, r.y0, r.x1, r.y1)
+
+
+def layout_violations(layout, tol=1e-6):
+    boxes = [_ext(b.rect) for b in layout.boxes]
+    edges = [e.points for e in layout.edges]
+    labels = {j: _ext(e.label_rect) for j, e in enumerate(layout.edges) if e.label_rect is not None}
+    texts = [(_ext(t.rect), _ext(b.rect)) for b in layout.boxes for t in b.texts]
+    texts += [(_ext(e.label.rect), _ext(e.label_rect)) for e in layout.edges if e.label is not None]
+    out = geometry_violations(boxes, edges, labels, texts, tol)
+    frame = (0.0, 0.0, layout.width, layout.height)
+    everything = boxes + list(labels.values()) + [(*e.min(0), *e.max(0)) for e in edges]
+    out += [f"{r} outside the drawing" for r in everything if not (r[0] >= -tol and r[1] >= -tol and r[2] <= frame[2] + tol and r[3] <= frame[3] + tol)]
+    return out
+
+
+def rendered_violations(layout, ax, tol=0.75):
+    """The same checks on the drawn artists, in pixels, after a draw."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    by_gid = {a.get_gid(): a for a in ax.patches if a.get_gid()}
+
+    def extent(a):
+        return tuple(a.get_window_extent(renderer).extents)
+
+    boxes = [extent(by_gid[f"box:{i}"]) for i in range(len(layout.boxes))]
+    edges = []
+    for j in range(len(layout.edges)):
+        patch = by_gid[f"edge:{j}"]
+        edges.append(patch.get_transform().transform(patch.get_path().vertices))
+    labels = {j: extent(by_gid[f"label:{j}"]) for j, e in enumerate(layout.edges) if e.label is not None}
+    texts = [(extent(by_gid[f"text:{i}:{k}"]), boxes[i]) for i, b in enumerate(layout.boxes) for k in range(len(b.texts))]
+    texts += [(extent(by_gid[f"labeltext:{j}"]), labels[j]) for j in labels]
+    return geometry_violations(boxes, edges, labels, texts, tol)
+
+
+# ---------------------------------------------------------------------------
+# The two gallery drawings.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["nndl", "dl"])
+@pytest.mark.parametrize("sweep", ["forward", "reverse"])
+def test_gallery_drawings_are_readable(which, sweep):
+    g, n = nndl_m1_graph() if which == "nndl" else dl_sheet_graph()
+    out = n["v5"] if which == "nndl" else n["y"]
+    g.backward(out)
+    g.tangents({n["a"] if which == "nndl" else n["x"]: 1.0})
+    layout = graph_layout(g, out, sweep=sweep, fontsize=12, fmt=fraction if which == "nndl" else None, show_tangents=(which == "dl" and sweep == "forward"))
+    assert layout_violations(layout) == []
+    assert layout_problems(layout) == []
+    fig, (ax,) = graph_panels([layout])
+    draw_graph(layout, ax)
+    assert rendered_violations(layout, ax) == []
+    # The panel is exactly the layout's size, so the text has its nominal size.
+    w, h = ax.get_window_extent().size / fig.dpi
+    assert (w, h) == pytest.approx(layout.size_inches, abs=1.5 / fig.dpi)
+    plt.close(fig)
+
+
+def test_every_edge_is_drawn_on_its_own():
+    """The finding behind these tests: v1 -> v5 skips two columns and must not run behind v3 and v4."""
+    g, n = nndl_m1_graph()
+    layout = graph_layout(g, n["v5"], fontsize=12)
+    pairs = sorted((e.parent.name, e.child.name) for e in layout.edges)
+    assert pairs == sorted([("a", "v1"), ("b", "v2"), ("v1", "v3"), ("v2", "v3"), ("v3", "v4"), ("v4", "v5"), ("v1", "v5")])
+    skip = next(e for e in layout.edges if (e.parent.name, e.child.name) == ("v1", "v5"))
+    for name in ("v3", "v4"):
+        r = layout.box(n[name]).rect
+        assert not Path(skip.points).intersects_bbox(_bbox(_ext(r), -3.0), filled=False)  # 3 pt clear of the box
+    # f1 -> f3 on the dl-sheet graph skips the column of f2.
+    g, n = dl_sheet_graph()
+    layout = graph_layout(g, n["y"], fontsize=12)
+    skip = next(e for e in layout.edges if (e.parent.name, e.child.name) == ("f1", "f3"))
+    assert not Path(skip.points).intersects_bbox(_bbox(_ext(layout.box(n["f2"]).rect), -3.0), filled=False)
+
+
+# ---------------------------------------------------------------------------
+# Random small graphs.
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def random_graphs(draw):
+    g = ad.Graph()
+    nodes = [g.input(draw(st.floats(0.2, 1.5)), f"x{i}") for i in range(draw(st.integers(1, 3)))]
+    for _ in range(draw(st.integers(1, 9))):
+        kind = draw(st.sampled_from(["add", "mul", "sub", "div", "sin", "tanh", "sq", "addc", "neg"]))
+        u = nodes[draw(st.integers(0, len(nodes) - 1))]
+        w = nodes[draw(st.integers(0, len(nodes) - 1))]  # may equal u: an edge drawn twice
+        nodes.append({
+            "add": lambda: u + w, "mul": lambda: u * w, "sub": lambda: u - w, "div": lambda: u / (1.0 + w * w),
+            "sin": lambda: ad.sin(u), "tanh": lambda: ad.tanh(u), "sq": lambda: u**2, "addc": lambda: u + 2.5, "neg": lambda: -u,
+        }[kind]())
+    output = nodes[draw(st.integers(len(nodes) // 2, len(nodes) - 1))]
+    return g, output
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=random_graphs(), sweep=st.sampled_from(["forward", "reverse"]), show_constants=st.booleans(), fontsize=st.sampled_from([8.0, 12.0]))
+def test_random_graph_layouts_are_readable(case, sweep, show_constants, fontsize):
+    g, output = case
+    g.backward(output)
+    layout = graph_layout(g, output, sweep=sweep, show_constants=show_constants, fontsize=fontsize)
+    assert layout_violations(layout) == []
+    assert layout_problems(layout) == []
+    # Every dependency of the output is drawn exactly once per argument slot.
+    drawn = {b.node for b in layout.boxes}
+    expected = sorted((c.index, slot) for c in drawn for slot, p in enumerate(c.parents) if p in drawn)
+    assert sorted((e.child.index, e.slot) for e in layout.edges) == expected
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=random_graphs(), sweep=st.sampled_from(["forward", "reverse"]))
+def test_random_graph_drawings_are_readable_when_rendered(case, sweep):
+    g, output = case
+    g.backward(output)
+    layout = graph_layout(g, output, sweep=sweep, fontsize=10)
+    fig, (ax,) = graph_panels([layout], title_height=0.0)
+    draw_graph(layout, ax)
+    assert rendered_violations(layout, ax) == []
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------
+# The library's own check flags broken layouts.
+# ---------------------------------------------------------------------------
+
+
+def test_layout_problems_flags_broken_layouts():
+    g, n = nndl_m1_graph()
+    good = graph_layout(g, n["v5"], fontsize=12)
+    assert layout_problems(good) == []
+    j = next(k for k, e in enumerate(good.edges) if (e.parent.name, e.child.name) == ("v1", "v5"))
+    r3 = good.box(n["v3"]).rect
+    # The old drawing: the skip edge straight through the boxes of v3 and v4.
+    start, end = good.edges[j].points[0], good.edges[j].points[-1]
+    through = np.array([start, ((r3.x0 + r3.x1) / 2, (r3.y0 + r3.y1) / 2), end])
+    bad = dataclasses.replace(good, edges=tuple(dataclasses.replace(e, points=through) if k == j else e for k, e in enumerate(good.edges)))
+    found, oracle = layout_problems(bad), layout_violations(bad)
+    assert any("v1->v5 (0) passes through box v3" in p for p in found), found
+    assert any("enters box" in p for p in oracle)
+    # Two labels on top of each other, and a label moved onto a box.
+    e0, e1 = good.edges[0], good.edges[1]
+    stacked = dataclasses.replace(good, edges=(e0, dataclasses.replace(e1, label_rect=e0.label_rect, label=e0.label)) + good.edges[2:])
+    assert any("labels of" in p and "overlap" in p for p in layout_problems(stacked))
+    on_box = dataclasses.replace(good, edges=(dataclasses.replace(e0, label_rect=good.boxes[0].rect),) + good.edges[1:])
+    assert any("overlaps box" in p for p in layout_problems(on_box))
+    # Two edges sharing a stretch of line.
+    shared = dataclasses.replace(good, edges=(e0, dataclasses.replace(e1, points=e0.points.copy())) + good.edges[2:])
+    assert any("share a stretch" in p for p in layout_problems(shared))
+    assert any("share a stretch" in p for p in layout_violations(shared))
+
+
+# ---------------------------------------------------------------------------
+# The numbers on the drawings, against torch.autograd and the closed forms.
+# ---------------------------------------------------------------------------
+
+
+def _torch_nndl(a=2.0, b=1.0):
+    at = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    v = {"a": at, "b": bt}
+    v["v1"] = at**2
+    v["v2"] = bt**2
+    v["v3"] = v["v1"] + v["v2"]
+    v["v4"] = v["v3"] + 1
+    v["v5"] = v["v1"] / v["v4"]
+    for t in v.values():
+        t.retain_grad()
+    v["v5"].backward()
+    return v
+
+
+def test_nndl_drawing_shows_the_hand_computation():
+    g, n = nndl_m1_graph()
+    g.backward(n["v5"])
+    fwd = graph_layout(g, n["v5"], fmt=fraction)
+    rev = graph_layout(g, n["v5"], sweep="reverse", fmt=fraction)
+    # Local partials on the forward edges: the quotient and power rules by hand.
+    hand = {("a", "v1"): 4, ("b", "v2"): 2, ("v1", "v3"): 1, ("v2", "v3"): 1, ("v3", "v4"): 1, ("v1", "v5"): Fraction(1, 6), ("v4", "v5"): Fraction(-1, 9)}
+    for e in fwd.edges:
+        assert e.value == pytest.approx(float(hand[e.parent.name, e.child.name]), rel=1e-15)
+        assert e.label.text == f"${fraction(e.value)}$"
+    # Adjoints in the reverse boxes against torch.autograd (retain_grad on every intermediate).
+    v = _torch_nndl()
+    for box in rev.boxes:
+        assert box.node.grad == pytest.approx(v[box.node.name].grad.item(), rel=1e-15, abs=1e-16)
+        contributions = [e.value for e in rev.edges if e.parent is box.node]
+        if contributions:  # the fan-out sum the reverse drawing shows
+            assert sum(contributions) == pytest.approx(v[box.node.name].grad.item(), rel=1e-15)
+    assert [t.text for t in rev.box(n["v1"]).texts] == [r"$\bar{v}_{1}$", "$= 1/6 - 1/9$", "$= 1/18$"]
+    assert [t.text for t in fwd.box(n["v5"]).texts] == ["$v_{5} = v_{1} / v_{4}$", "$= 2/3$"]
+    assert [t.text for t in fwd.box(n["v4"]).texts] == ["$v_{4} = v_{3} + 1$", "$= 6$"]
+
+
+def test_dl_sheet_drawing_shows_tangents_and_adjoints():
+    x0 = 0.5
+    g, n = dl_sheet_graph(x0)
+    g.tangents({n["x"]: 1.0})
+    g.backward(n["y"])
+    fwd = graph_layout(g, n["y"], show_tangents=True)
+    rev = graph_layout(g, n["y"], sweep="reverse")
+    # Closed-form local partials.
+    f1 = math.exp(x0)
+    f3 = f1 + f1**2
+    hand = {("x", "f1"): f1, ("f1", "f2"): 2 * f1, ("f1", "f3"): 1.0, ("f2", "f3"): 1.0, ("f3", "f4"): math.exp(f3), ("f3", "f5"): math.cos(f3), ("f4", "y"): 1.0, ("f5", "y"): 1.0}
+    for e in fwd.edges:
+        assert e.value == pytest.approx(hand[e.parent.name, e.child.name], rel=1e-14)
+    # The minus sign of d f5 / d f3 = cos f3 < 0 is on the label.
+    neg = next(e for e in fwd.edges if (e.parent.name, e.child.name) == ("f3", "f5"))
+    assert neg.value < 0 and neg.label.text.startswith("$-")
+    # Tangents against torch.func.jvp, adjoints against torch.autograd.
+    names = ["f1", "f2", "f3", "f4", "f5", "y"]
+
+    def chain(x):
+        t1 = torch.exp(x)
+        t2 = t1**2
+        t3 = t1 + t2
+        t4 = torch.exp(t3)
+        t5 = torch.sin(t3)
+        return t1, t2, t3, t4, t5, t4 + t5
+
+    xt = torch.tensor(x0, dtype=torch.float64)
+    _, tangents = torch.func.jvp(chain, (xt,), (torch.ones((), dtype=torch.float64),))
+    for name, tan in zip(names, tangents):
+        assert n[name].tangent == pytest.approx(tan.item(), rel=1e-14)
+        assert fwd.box(n[name]).texts[-1].text.startswith(r"$\dot{f}" if name != "y" else r"$\dot{y}")
+    xg = xt.clone().requires_grad_(True)
+    ts = chain(xg)
+    for t in ts:
+        t.retain_grad()
+    ts[-1].backward()
+    for name, t in zip(names, ts):
+        assert n[name].grad == pytest.approx(t.grad.item(), rel=1e-14)
+    assert n["x"].grad == pytest.approx(xg.grad.item(), rel=1e-14)
+    # The fan-out of f1: its adjoint is the sum of two contributions, shown in its box.
+    parts = [e.value for e in rev.edges if e.parent is n["f1"]]
+    assert len(parts) == 2 and sum(parts) == pytest.approx(n["f1"].grad, rel=1e-15)
+    assert [t.text for t in rev.box(n["f1"]).texts] == [r"$\bar{f}_{1}$", "$= 78.47 + 258.7$", "$= 337.2$"]
+
+
+# ---------------------------------------------------------------------------
+# Interface.
+# ---------------------------------------------------------------------------
+
+
+def test_plot_graph_keeps_its_signature_and_returns_the_axes():
+    g, n = nndl_m1_graph()
+    fig, ax = plt.subplots()
+    assert plot_graph(g, output=n["v5"], ax=ax, fontsize=12) is ax
+    assert plot_graph(g, n["v5"], ax, True, True, 10.0, sweep="forward") is not None
+    plt.close("all")
+
+
+def test_bad_input_is_refused():
+    g, n = nndl_m1_graph()
+    other, _ = nndl_m1_graph()
+    with pytest.raises(TypeError, match="graph must be a Graph"):
+        graph_layout("not a graph")
+    with pytest.raises(ValueError, match="graph is empty"):
+        graph_layout(ad.Graph())
+    with pytest.raises(ValueError, match="output must be a Node of graph"):
+        graph_layout(g, other.nodes[-1])
+    with pytest.raises(ValueError, match="sweep must be"):
+        graph_layout(g, sweep="backward")
+    with pytest.raises(ValueError, match="fontsize"):
+        graph_layout(g, fontsize=-1)
+    with pytest.raises(TypeError, match="fmt must be callable"):
+        graph_layout(g, fmt="{:.3f}")
+    with pytest.raises(ValueError, match="call graph.backward"):
+        graph_layout(g, n["v5"], sweep="reverse")
+    with pytest.raises(ValueError, match="call graph.tangents"):
+        graph_layout(g, n["v5"], show_tangents=True)
+    with pytest.raises(TypeError, match="layout must be a GraphLayout"):
+        layout_problems(g)
+    with pytest.raises(TypeError, match="layout must be a GraphLayout"):
+        draw_graph(g)
+    with pytest.raises(TypeError, match="layouts must be"):
+        graph_panels([])
