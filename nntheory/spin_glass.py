@@ -59,6 +59,13 @@ def _check_sigma(J: np.ndarray, sigma) -> np.ndarray:
     return sigma
 
 
+def _contract2(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """J(., sigma, sigma) as one matrix product: (..., n)."""
+    n = J.shape[0]
+    outer = (sigma[..., :, None] * sigma[..., None, :]).reshape(*sigma.shape[:-1], n * n)
+    return outer @ J.reshape(n, n * n).T
+
+
 def couplings(n: int, rng: np.random.Generator) -> np.ndarray:
     """Symmetrised couplings :math:`\\frac16\\sum_\\pi J_{\\pi(ijk)}` of i.i.d. standard normals.
 
@@ -98,21 +105,22 @@ def energy(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """
     J = _check_J(J)
     sigma = _check_sigma(J, sigma)
-    return np.einsum("ijk,...i,...j,...k->...", J, sigma, sigma, sigma) / J.shape[0]
+    return np.einsum("...i,...i->...", _contract2(J, sigma), sigma) / J.shape[0]
 
 
 def gradient(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Euclidean gradient :math:`\\frac3n J(\\cdot, \\sigma, \\sigma)` (J symmetric), shape (..., n)."""
     J = _check_J(J)
     sigma = _check_sigma(J, sigma)
-    return 3.0 * np.einsum("ijk,...j,...k->...i", J, sigma, sigma) / J.shape[0]
+    return 3.0 * _contract2(J, sigma) / J.shape[0]
 
 
 def hessian(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Euclidean Hessian :math:`\\frac6n J(\\cdot, \\cdot, \\sigma)` (J symmetric), shape (..., n, n)."""
     J = _check_J(J)
     sigma = _check_sigma(J, sigma)
-    return 6.0 * np.einsum("ijk,...k->...ij", J, sigma) / J.shape[0]
+    n = J.shape[0]
+    return 6.0 * (sigma @ J.reshape(n * n, n).T).reshape(*sigma.shape[:-1], n, n) / n
 
 
 def to_sphere(x: np.ndarray) -> np.ndarray:
