@@ -240,9 +240,9 @@ for kappa in kappas:
 rhos, slow_share = np.array(rhos), np.array(slow_share)
 k_theory = np.log(1 / TOL) / -np.log(rhos)  # ln(1/eps) / (-ln rho)
 
-print(f"{'kappa':>8} | " + " | ".join(f"{name:>20}" for name in results) + " | GD theory (kappa/2) ln(1/tol)")
+print(f"{'kappa':>7} | " + " | ".join(f"{name:>20}" for name in results) + " | GD theory (kappa/2) ln(1/eps)")
 for i, kappa in enumerate(kappas):
-    print(f"{kappa:>8.0f} | " + " | ".join(f"{results[name][i]:>20}" for name in results) + f" | {kappa / 2 * np.log(1 / TOL):>10.0f}")
+    print(f"{kappa:>7.0f} | " + " | ".join(f"{results[name][i]:>20}" for name in results) + f" | {kappa / 2 * np.log(1 / TOL):>10.0f}")
 slopes = {}
 for name in ("GD (best fixed step)", "heavy-ball momentum"):
     slopes[name] = np.polyfit(np.log(kappas[2:]), np.log(results[name][2:]), 1)[0]
@@ -278,9 +278,11 @@ np.testing.assert_allclose(k_theory, kappas / 2 * np.log(1 / TOL), rtol=1 / kapp
 # the gap.
 gd = np.array(results["GD (best fixed step)"])
 k_two_dir = (np.log(1 / TOL) - np.log(1 / slow_share)) / -np.log(rhos)
-print(f"{'kappa':>8} | {'GD, random start':>16} | {'from spectrum':>13} | {'w':>6} | {'two-direction estimate':>22} | {'GD, start on u_min':>18} | {'ceil(theory)':>12} | measured / theory")
+print("GD iterations: random start, its count from the spectrum, the share w, the two-direction estimate;")
+print("start on u_min, the theory's ceil(ln(1/eps)/(-ln rho)); random start / theory")
+print(f"{'kappa':>7} | {'random':>6} | {'spectrum':>8} | {'w':>5} | {'estimate':>8} | {'u_min':>6} | {'theory':>6} | ratio")
 for i, kappa in enumerate(kappas):
-    print(f"{kappa:>8.0f} | {gd[i]:>16} | {gd_spectral[i]:>13} | {slow_share[i]:>6.3f} | {k_two_dir[i]:>22.0f} | {gd_worst[i]:>18} | {int(np.ceil(k_theory[i])):>12} | {gd[i] / k_theory[i]:.3f}")
+    print(f"{kappa:>7.0f} | {gd[i]:>6} | {gd_spectral[i]:>8} | {slow_share[i]:>5.3f} | {k_two_dir[i]:>8.0f} | {gd_worst[i]:>6} | {int(np.ceil(k_theory[i])):>6} | {gd[i] / k_theory[i]:.3f}")
 # "from a start on u_min GD needs exactly the theory's count" (+-1: rounding at the threshold)
 assert np.all(np.abs(np.array(gd_worst) - np.ceil(k_theory)) <= 1), (gd_worst, k_theory)
 # "the count from the random start equals the one computed from the eigen-decomposition"
@@ -313,8 +315,9 @@ assert np.all(gd < np.ceil(k_theory)), "a random start is never slower than the 
 # **critically damped**, with a double root :math:`\pm\sqrt\mu`, and every
 # eigenvalue in between has complex roots of modulus :math:`\sqrt\mu`. The
 # stability boundary is elsewhere: it is where a root reaches modulus 1, and
-# the recursion converges exactly when :math:`\mu < 1` and
-# :math:`0 < \alpha\lambda < 2(1 + \mu)` (Jury's criterion for a quadratic);
+# for :math:`\mu \ge 0` the recursion converges exactly when
+# :math:`\mu < 1` and :math:`0 < \alpha\lambda < 2(1 + \mu)` (Jury's
+# criterion for a quadratic);
 # at the optimum every root has modulus :math:`\sqrt\mu < 1`. With
 # :math:`\alpha` fixed at its optimal value, a smaller :math:`\mu` leaves the
 # extreme directions over-damped (a real root above :math:`\sqrt\mu`), a
@@ -372,9 +375,9 @@ ax.axhline(1.0, color="0.3", lw=1.2, ls=":", label="stability boundary |r| = 1")
 ax.plot(mu_opt, np.sqrt(mu_opt), "o", color="#009E73", ms=10, label=rf"optimal $\mu^\star$ = {mu_opt:.3f}: critically damped")
 ax.set_xlabel(r"momentum $\mu$ ($\alpha$ fixed at its optimum, $\kappa$ = 100)", fontsize=12)
 ax.set_ylabel("convergence factor per step", fontsize=12)
-ax.set_ylim(0.5, 1.05)
+ax.set_ylim(0.4, 1.05)
 ax.set_title("Optimal heavy ball: double roots at the extreme eigenvalues, far from |r| = 1", fontsize=12)
-ax.legend(fontsize=10, loc="lower left")
+ax.legend(fontsize=10, loc="lower right")
 ax.tick_params(labelsize=11)
 plt.show()
 
@@ -460,20 +463,20 @@ def newton(grad, hess_solve, fun, x0, line_search, max_iter=100, gtol=1e-10):
 # x^4: a strictly convex function whose Hessian is singular at the minimum.
 quartic = newton(lambda x: 4 * x**3, lambda x, g_x: g_x / (12 * x**2), lambda x: x**4, 1.0, line_search=False, max_iter=40)
 ratios = quartic[1:] / quartic[:-1]
-print(f"x^4 from x0 = 1: {len(quartic) - 1} steps to |f'| < 1e-10, x = {quartic[-1]:.2e}; ratio x_(k+1)/x_k between {ratios.min():.15f} and {ratios.max():.15f}")
+print(f"x^4 from x0 = 1: {len(quartic) - 1} steps to |f'| < 1e-10 (x = {quartic[-1]:.1e}); max |x_(k+1)/x_k - 2/3| = {np.abs(ratios - 2 / 3).max():.0e}")
 np.testing.assert_allclose(ratios, 2 / 3, rtol=1e-14)  # "converges only linearly, by a factor 2/3 per step"
 
 # sqrt(1 + x^2): Hessian positive everywhere, yet the full Newton step diverges from |x0| > 1.
 soft_abs = lambda x: np.sqrt(1 + x**2)
 soft_grad = lambda x: x / np.sqrt(1 + x**2)
 soft_solve = lambda x, g_x: g_x * (1 + x**2) ** 1.5  # g / f''
-print(f"{'x0':>6} | {'pure Newton: first iterates':>42} | {'damped Newton: iterations to |x| < 1e-10':>42}")
+print("sqrt(1 + x^2): the first iterates of pure Newton; the iterations damped Newton needs to |x| < 1e-10")
 pure_end, damped_its = {}, {}
 for x0 in (0.9, 1.1, 3.0, 100.0):
     pure = newton(soft_grad, soft_solve, soft_abs, x0, line_search=False, max_iter=6)
     damped = newton(soft_grad, soft_solve, soft_abs, x0, line_search=True)
     pure_end[x0], damped_its[x0] = abs(pure[-1]), len(damped) - 1
-    print(f"{x0:>6} | {', '.join(f'{v:.3g}' for v in pure[:5]):>42} | {damped_its[x0]:>42}   (final |x| = {abs(damped[-1]):.1e})")
+    print(f"  x0 = {x0:>5}: pure {', '.join(f'{v:.3g}' for v in pure[:5])};  damped: {damped_its[x0]} iterations")
     # "the Newton step is -x^3", to rounding (x - x(1 + x^2) loses ~1e-16 |x| to cancellation)
     assert np.all(np.abs(pure[1:] + pure[:-1] ** 3) <= 1e-12 * np.abs(pure[:-1]) ** 3 + 1e-15 * np.abs(pure[:-1])), pure
     assert abs(damped[-1]) < 1e-10, damped  # "damped Newton converges from every start we try"
@@ -481,7 +484,7 @@ assert pure_end[0.9] < 1e-10 and all(pure_end[x0] > 1e3 for x0 in (1.1, 3.0, 100
 
 # %%
 # Newton's method on an ill-conditioned, strictly convex, non-quadratic problem
-# ----------------------------------------------------------------------------
+# -----------------------------------------------------------------------------
 # :math:`f(\theta) = \tfrac12\theta^\top A\theta + \sum_j
 # \log(1 + e^{\theta_j - 1})`, strictly convex with Hessian
 # :math:`A + \operatorname{diag}(\sigma'(\theta_j - 1))` between
@@ -491,8 +494,9 @@ assert pure_end[0.9] < 1e-10 and all(pure_end[x0] > 1e3 for x0 in (1.1, 3.0, 100
 # :func:`nntheory.diagnostics.hessian.hessian_matrix`; GD uses the fixed step
 # :math:`\alpha = 1/(\lambda_{\max}(A) + 1/4)`, below :math:`2/\lambda_{\max}`
 # of the Hessian everywhere because the softplus term adds at most
-# :math:`1/4` of curvature, so (this being a convex function with that bound
-# on its curvature) every step decreases :math:`f`. Both stop when
+# :math:`1/4` of curvature; with a step at most :math:`1/L` on a function
+# whose curvature is at most :math:`L`, every step decreases :math:`f` (by at
+# least :math:`\alpha\|\nabla f\|^2/2`, the descent lemma). Both stop when
 # :math:`\|\nabla f\| \le 10^{-10}`.
 print(f"{'kappa(A)':>9} | {'Newton iterations':>17} | {'GD iterations':>13}")
 max_grad_diff, newton_counts, gd_counts, last_ratios = 0.0, [], [], []

@@ -54,7 +54,10 @@ near a saddle.
 # the exact remainder and the limit :math:`t \to 0` are what make it a
 # proof.) The bound is :math:`\ge 0`, not :math:`> 0`, even at a *strict*
 # minimum: :math:`f(x) = \sum_i x_i^4` has a strict minimum at 0 with
-# :math:`H = 0`. We check both claims with :func:`nntheory.diagnostics.hessian.hessian_matrix`.
+# :math:`H = 0`. We check both with
+# :func:`nntheory.diagnostics.hessian.hessian_matrix`: the Hessian of
+# :math:`\sum_i x_i^4` at 0, and the Hessians at a local minimum (no nearby
+# point is lower) and at a saddle point of a function of two variables.
 import math
 
 import matplotlib.pyplot as plt
@@ -159,9 +162,10 @@ assert z_min_eig.min() > 0 and z_saddle_eig.min() < 0 < z_saddle_eig.max()  # mi
 # positive definite draws, binomial standard errors), the conditional
 # estimator above (the average of
 # :math:`\bar\Phi(|\lambda_{\min}(A_0)|\sqrt{n/2})` over draws, which uses
-# every draw and so reaches :math:`n = 6`, where plain Monte Carlo would need
-# some :math:`10^7` draws for a handful of hits), and for :math:`n = 2` the
-# closed form. Dean and Majumdar (2006) showed that the probability decays
+# every draw and so reaches :math:`n = 6`, where plain Monte Carlo sees one
+# positive definite matrix in about :math:`1/P \approx 2 \times 10^5` draws
+# and needs :math:`100/P \approx 2 \times 10^7` for a 10 % relative error),
+# and for :math:`n = 2` the closed form. Dean and Majumdar (2006) showed that the probability decays
 # like :math:`e^{-\theta n^2}` with :math:`\theta = \ln 3/4` to leading order:
 # much faster than :math:`2^{-n}`.
 normal_tail = lambda x: 0.5 * torch.erfc(torch.as_tensor(x) / np.sqrt(2)).numpy()
@@ -205,6 +209,8 @@ for n in dims:  # plain Monte Carlo within 4 binomial standard errors of the exa
 for n in cond_dims:  # the conditional estimator within 4 standard errors;
     # at n = 1 the traceless part is 0 and every draw gives exactly 1/2
     assert abs(p_cond[n - 1] - p_exact[n]) <= 4 * p_cond_err[n - 1] + 1e-15, (n, p_cond[n - 1], p_exact[n], p_cond_err[n - 1])
+print(f"plain Monte Carlo at n = 6: one hit per 1/P = {1 / p_exact[6]:.1e} draws; 100/P = {100 / p_exact[6]:.1e} draws for 10 % relative error")
+assert 1.5e5 < 1 / p_exact[6] < 2.5e5  # "about 2 x 10^5"
 ratios = np.array([p_exact[n] / 2.0**-n for n in range(1, 11)])
 assert np.all(ratios[1:] < 1) and np.all(np.diff(ratios) < 0)  # "far rarer than 2^-n, more so as n grows"
 
@@ -275,7 +281,7 @@ ax1.set_ylim(1e-15, 1)
 ax1.set_xlabel(f"number k of positive eigenvalues (n = {n_big})", fontsize=12)
 ax1.set_ylabel("probability", fontsize=12)
 ax1.set_title("Eigenvalue repulsion concentrates k near n/2", fontsize=12)
-ax1.legend(fontsize=10, loc="lower center")
+ax1.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)  # below: the bars fill the axes
 for a in (ax0, ax1):
     a.tick_params(labelsize=11)
 plt.show()
@@ -337,8 +343,8 @@ crit = spin_glass.critical_points(J, np.concatenate([newton_points, gd_minima, -
 hess_eig = spin_glass.riemannian_hessian_eigenvalues(J, crit)  # (n_crit, n - 1)
 index = (hess_eig < 0).sum(axis=1)
 energy = spin_glass.energy(J, crit) / N_SPINS
-print(f"{len(crit)} distinct critical points ({len(newton_points)} from Newton, {len(gd_minima)} minima from descent); "
-      f"max |Riemannian gradient| {np.abs(spin_glass.riemannian_gradient(J, crit)).max():.0e}, smallest |Hessian eigenvalue| {np.abs(hess_eig).min():.2f}")
+print(f"{len(crit)} distinct critical points ({len(newton_points)} from Newton, {len(gd_minima)} minima from descent)")
+print(f"max |Riemannian gradient| {np.abs(spin_glass.riemannian_gradient(J, crit)).max():.0e}, smallest |Hessian eigenvalue| {np.abs(hess_eig).min():.2f}")
 assert np.abs(spin_glass.riemannian_gradient(J, crit)).max() < 1e-8  # all critical
 assert np.abs(hess_eig).min() > 1e-6  # non-degenerate, so the index is well defined
 assert np.all(spin_glass.riemannian_hessian_eigenvalues(J, gd_minima)[:, 0] > 0)  # descent found minima
