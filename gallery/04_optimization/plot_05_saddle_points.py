@@ -306,9 +306,10 @@ plt.show()
 # :math:`H(\sigma) = \frac1n\sum_{ijk} J_{ijk}\sigma_i\sigma_j\sigma_k` on the
 # sphere :math:`\|\sigma\|^2 = n`, :math:`n = 12`, :math:`J_{ijk}` i.i.d.
 # standard normal, a Gaussian random function on the sphere. Newton's method
-# on the Lagrange system from 3000 random starts finds critical points of
-# every index; Riemannian gradient descent from 200 more starts adds the
-# minima, which Newton's small basins tend to miss (and their mirror images
+# on the Lagrange system from 3000 random starts converges to critical points
+# of any index, not only to minima (it finds mostly saddles); Riemannian
+# gradient descent from 200 more starts adds the minima, which Newton's small
+# basins tend to miss (and their mirror images
 # :math:`-\sigma`, maxima, since :math:`H(-\sigma) = -H(\sigma)`). For each
 # distinct critical point we record the energy per spin :math:`H/n` (the
 # "loss") and the index of the Riemannian Hessian on the

@@ -225,6 +225,7 @@ for j, (coord, colour) in enumerate((("x", "#009E73"), ("y", "#CC79A7"))):
     ax1.semilogy(np.arange(1, N_ROSEN + 1), step_over_lr[:, j], color=colour, lw=1.5, label=rf"$|\Delta {coord}|/\eta$")
     ax1.semilogy(marks + 1, np.abs(grads[marks, j]) / vhat_sqrt[marks, j], "o", mfc="none", color=colour, ms=6, label=rf"$|g_{coord}|/\sqrt{{\hat v_{coord}}}$ (every 150 steps)")
 ax1.axhline(1.0, color="0.4", lw=1, ls=":", label=r"step = learning rate $\eta$")
+ax1.set_ylim(1e-9, 3)  # room below the curves for the legend
 ax1.set_xlabel("step", fontsize=12)
 ax1.set_ylabel("Adam's step relative to its learning rate", fontsize=12)
 ax1.set_title("Adam's steps shrink far below η: |Δθⱼ|/η ≈ |gⱼ|/√v̂ⱼ", fontsize=12)
