@@ -16,11 +16,11 @@ eigenvector (of :math:`W^\\top`) with eigenvalue :math:`\\lambda`,
 :math:`\\partial E/\\partial w^{(1)}_{11} = \\lambda^{N-1} x_1 (\\nabla_y E)_1`,
 which vanishes or explodes exponentially in the depth unless
 :math:`|\\lambda| = 1`. Sigmoids and tanh bound each layer's factor by
-:math:`\\|W\\|_2/4` and :math:`\\|W\\|_2`; that makes them decay at least as
-fast as the linear law :math:`\\lambda^{N-1}` (and the sigmoid
-:math:`4^{-(N-1)}` times faster) only under a condition, which the page
-states and proves; without it, a counterexample shows tanh keeping a
-gradient many orders of magnitude larger than the linear law.
+:math:`\\|W\\|_2/4` and :math:`\\|W\\|_2`. That tanh can only shrink the
+linear law :math:`\\lambda^{N-1}`, and the sigmoid shrinks it by at least
+:math:`4^{-(N-1)}`, holds only under a condition, which the page states and
+proves; without it, a counterexample shows tanh keeping a gradient many
+orders of magnitude larger than the linear law.
 """
 
 # %%
