@@ -286,8 +286,9 @@ assert min(results[(lam, "relu")][0].min() for lam in lambdas) > 1e-8 and min(re
 # not a multiple of the identity, so it rotates part of :math:`\delta` into
 # the eigenvector of 1.5, which is amplified by 1.5 per layer instead of being
 # damped by 0.5: the gradient is far larger than the linear law. The sigmoid
-# likewise stays far above :math:`4^{-(N-1)}` times the law (though, with
-# :math:`\|W\|_2/4 < 0.5`, below the law itself). This instance is a fixed
+# likewise stays far above :math:`4^{-(N-1)}` times the law (though here,
+# for :math:`N \ge 2`, below the law itself, as :math:`\|W\|_2/4 = 0.375 < 0.5`
+# suggests). This instance is a fixed
 # problem (numpy seed 0 for :math:`Q` and :math:`x`, whatever the page's
 # base seed); the scan after it draws 200 random instances from the page's
 # seed to show that it is typical, not cherry-picked.
