@@ -187,20 +187,22 @@ ACTIVATIONS = {"identity": lambda h: h, "relu": torch.relu, "tanh": torch.tanh}
 assert abs(1.2**50 - 9100) < 50, 1.2**50  # "1.2^50 ≈ 9100"
 
 
-def simulate(weight_variance, activation, n_nets, widths=None, backward=False):
-    """Independent bias-free networks, one standard-normal input each, weights N(0, weight_variance[l]).
+def simulate(weight_variance, activation, widths=None, backward=False):
+    """Independent bias-free networks, one per row of weight_variance, each probed with one standard-normal input.
 
-    Returns log(||h^(l)||^2 / n_l) for l = 1..L, shape (n_nets, L); with backward=True
-    also log(||dE/dh^(l)||^2 / n_l) for l = 0..L-1 (h^(0) = x), E = g^T h^(L) with
-    g ~ N(0, I) independent of the weights.
+    weight_variance: shape (n_nets,) (one variance for all layers of a network) or
+    (n_nets, n_layers). All networks run as one batch. Returns log(||h^(l)||^2 / n_l)
+    for l = 1..L, shape (n_nets, L); with backward=True also log(||dE/dh^(l)||^2 / n_l)
+    for l = 0..L-1 (h^(0) = x), for E = g^T h^(L) with g ~ N(0, I) independent of the weights.
     """
     widths = [M] * (n_layers + 1) if widths is None else widths
-    variances = np.broadcast_to(weight_variance, (len(widths) - 1,))
+    n_nets, L = len(weight_variance), len(widths) - 1
+    std = torch.tensor(np.sqrt(np.broadcast_to(np.asarray(weight_variance, dtype=float).reshape(n_nets, -1), (n_nets, L))), dtype=torch.float32)
     x = torch.randn(n_nets, widths[0], generator=generator, requires_grad=backward)
     z, hs = x, []
-    for l in range(len(widths) - 1):
+    for l in range(L):
         W = torch.randn(n_nets, widths[l + 1], widths[l], generator=generator)  # (n_nets, n_out, n_in)
-        h = math.sqrt(variances[l]) * torch.bmm(W, z[..., None])[..., 0]  # (n_nets, n_out)
+        h = std[:, l : l + 1] * torch.bmm(W, z[..., None])[..., 0]  # (n_nets, n_out)
         hs.append(h)
         z = ACTIVATIONS[activation](h)
     forward = torch.stack([(h.detach() ** 2).mean(dim=1) for h in hs], dim=1).log().numpy()
@@ -209,6 +211,12 @@ def simulate(weight_variance, activation, n_nets, widths=None, backward=False):
     g = torch.randn(n_nets, widths[-1], generator=generator)
     grads = torch.autograd.grad((hs[-1] * g).sum(), [x] + hs[:-1])  # dE/dh^(l), l = 0..L-1
     return forward, torch.stack([(d**2).mean(dim=1) for d in grads], dim=1).log().numpy()
+
+
+def simulate_per_c(cs, activation, n_per_c):
+    """n_per_c networks with sigma^2 = c/M for each c, in one batch: {c: log q_hat of shape (n_per_c, n_layers)}."""
+    logs = simulate(np.repeat(np.asarray(cs) / M, n_per_c), activation)
+    return {c: logs[i * n_per_c : (i + 1) * n_per_c] for i, c in enumerate(cs)}
 
 
 def theory(c, activation):
@@ -227,7 +235,7 @@ def check_against_typical(log_q, c, activation):
 
 
 cs_identity = [0.8, 0.9, 1.0, 1.1, 1.2]
-sim_identity = {c: simulate(c / M, "identity", n_nets) for c in cs_identity}
+sim_identity = simulate_per_c(cs_identity, "identity", n_nets)
 s50, v50 = fluct["identity"].shift[-1], fluct["identity"].variance[-1]
 print(f"identity: typical-network shift at layer 50 s_50 = {s50:.3f} (approx. -51/M = {-51 / M:.3f}), "
       f"factor e^s_50 = {math.exp(s50):.3f}; one network's s.d. of log q sqrt(v_50) = {math.sqrt(v50):.3f}")
@@ -350,7 +358,7 @@ assert abs(c_wrong - 2.93) < 0.005 and abs(c_wrong / 2 - 1.47) < 0.005  # "2.93/
 # estimated from 16 networks per :math:`c`. The small-variance linearisation
 # :math:`\tanh(h) \approx h` predicts :math:`c^l`.
 cs_relu = [1.6, 1.8, 2.0, 2.2, 2.4, c_wrong]
-sim_relu = {c: simulate(c / M, "relu", n_nets) for c in cs_relu}
+sim_relu = simulate_per_c(cs_relu, "relu", n_nets)
 s50, v50 = fluct["relu"].shift[-1], fluct["relu"].variance[-1]
 print(f"ReLU: typical-network shift at layer 50 s_50 = {s50:.3f} (approx. -(2 + 5*49/2)/M = {-(2 + 5 * 49 / 2) / M:.3f}), "
       f"factor e^s_50 = {math.exp(s50):.3f}; sqrt(v_50) = {math.sqrt(v50):.3f}")
@@ -379,7 +387,7 @@ for act, logs in pooled.items():
 
 cs_tanh = [0.8, 1.0, 1.5, 3.0]
 n_nets_tanh = 16
-sim_tanh = {c: simulate(c / M, "tanh", n_nets_tanh) for c in cs_tanh}
+sim_tanh = simulate_per_c(cs_tanh, "tanh", n_nets_tanh)
 theory_tanh = {c: theory(c, "tanh") for c in cs_tanh}
 print("tanh: geometric mean of q_l over 16 networks against the quadrature recursion")
 print("     c   sim. q_50    quadrature q_50   linearised c^50   max over layers of |mean log ratio| - 4 s.e.")
@@ -502,7 +510,7 @@ for c in (1.5, 3.0):
 # (Bonferroni over 650 cells: false-alarm probability below 4e-4).
 c_grid = np.linspace(1.0, 3.0, 13)
 n_nets_grid = 4
-log_q_grid = np.array([simulate(c / M, "relu", n_nets_grid) for c in c_grid])  # (n_c, n_nets, n_layers)
+log_q_grid = np.array(list(simulate_per_c(c_grid, "relu", n_nets_grid).values()))  # (n_c, n_nets, n_layers)
 theory_grid = np.log(np.array([theory(c, "relu") for c in c_grid]))  # (n_c, n_layers)
 f = fluct["relu"]
 resid = log_q_grid.mean(axis=1) - theory_grid
@@ -599,8 +607,9 @@ fluct_bwd = initialization.finite_width_log_moments(widths_g[::-1], "identity") 
 glorot = {}
 print(f"widths {widths_g[0]} -> {widths_g[-1]} over {L_g} linear layers; {n_nets_g} networks per scheme")
 print("  scheme            forward q_L (theory, sim.)   backward r_0 (theory, sim.)   max |z| fwd, bwd")
-for name, s2 in schemes.items():
-    fwd, bwd = simulate(s2, "identity", n_nets_g, widths=widths_g, backward=True)
+fwd_all, bwd_all = simulate(np.repeat(np.array(list(schemes.values())), n_nets_g, axis=0), "identity", widths=widths_g, backward=True)
+for k, (name, s2) in enumerate(schemes.items()):
+    fwd, bwd = fwd_all[k * n_nets_g : (k + 1) * n_nets_g], bwd_all[k * n_nets_g : (k + 1) * n_nets_g]
     q_fwd = initialization.propagate_variance(L_g, s2, widths_g[:-1], activation="identity").variance  # q_1..q_L
     r_bwd = initialization.propagate_variance(L_g, s2[::-1], widths_g[:0:-1], activation="identity").variance[::-1]  # r_0..r_{L-1}
     z_fwd = (fwd.mean(0) - np.log(q_fwd) - fluct_fwd.shift) / np.sqrt(fluct_fwd.variance / n_nets_g)
