@@ -237,8 +237,8 @@ def check_against_typical(log_q, c, activation):
 cs_identity = [0.8, 0.9, 1.0, 1.1, 1.2]
 sim_identity = simulate_per_c(cs_identity, "identity", n_nets)
 s50, v50 = fluct["identity"].shift[-1], fluct["identity"].variance[-1]
-print(f"identity: typical-network shift at layer 50 s_50 = {s50:.3f} (approx. -51/M = {-51 / M:.3f}), "
-      f"factor e^s_50 = {math.exp(s50):.3f}; one network's s.d. of log q sqrt(v_50) = {math.sqrt(v50):.3f}")
+print(f"identity: typical-network shift s_50 = {s50:.3f} (approx. -51/M = {-51 / M:.3f}), factor e^s_50 = {math.exp(s50):.3f}")
+print(f"          one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}")
 print("    c   geometric mean of q_50   theory c^50   ratio   e^s_50   max |z| over layers")
 for c in cs_identity:
     z = check_against_typical(sim_identity[c], c, "identity")
@@ -360,8 +360,8 @@ assert abs(c_wrong - 2.93) < 0.005 and abs(c_wrong / 2 - 1.47) < 0.005  # "2.93/
 cs_relu = [1.6, 1.8, 2.0, 2.2, 2.4, c_wrong]
 sim_relu = simulate_per_c(cs_relu, "relu", n_nets)
 s50, v50 = fluct["relu"].shift[-1], fluct["relu"].variance[-1]
-print(f"ReLU: typical-network shift at layer 50 s_50 = {s50:.3f} (approx. -(2 + 5*49/2)/M = {-(2 + 5 * 49 / 2) / M:.3f}), "
-      f"factor e^s_50 = {math.exp(s50):.3f}; sqrt(v_50) = {math.sqrt(v50):.3f}")
+print(f"ReLU: typical-network shift s_50 = {s50:.3f} (approx. -(2 + 5*49/2)/M = {-(2 + 5 * 49 / 2) / M:.3f}), factor e^s_50 = {math.exp(s50):.3f}")
+print(f"      one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}")
 print("     c   geometric mean of q_50   theory c(c/2)^49   ratio   e^s_50   max |z| over layers")
 for c in cs_relu:
     z = check_against_typical(sim_relu[c], c, "relu")
@@ -381,8 +381,8 @@ for act, logs in pooled.items():
     f = fluct[act]
     se_pool = np.sqrt(f.variance / len(logs))
     z_typ = (logs.mean(0) - f.shift) / se_pool
-    print(f"{act}, pooled over {len(logs)} networks: at layer 50 the mean of log(q_hat/q) is {logs[:, -1].mean():+.3f}, "
-          f"typical-network theory {f.shift[-1]:+.3f}, standard error {se_pool[-1]:.3f}; max |z| over layers {np.abs(z_typ).max():.2f}")
+    print(f"{act}, pooled over {len(logs)} networks: mean log(q_hat/q) at layer 50 {logs[:, -1].mean():+.3f}, "
+          f"typical theory {f.shift[-1]:+.3f}, s.e. {se_pool[-1]:.3f}; max |z| {np.abs(z_typ).max():.2f}")
     assert np.all(np.abs(z_typ) < z_limit), (act, z_typ)
 
 cs_tanh = [0.8, 1.0, 1.5, 3.0]
@@ -412,7 +412,7 @@ for c in cs_tanh:
 # :math:`\pm 2` standard errors :math:`\sqrt{v_l/n}` around the typical
 # shift :math:`s_l`; tanh: one line per :math:`c`, against the quadrature).
 okabe_ito = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
-fig, axes = plt.subplots(2, 3, figsize=(13, 8.2), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 8.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
 top = [
     (axes[0, 0], "identity", cs_identity, sim_identity, {c: theory(c, "identity") for c in cs_identity}),
     (axes[0, 1], "relu", cs_relu, sim_relu, {c: theory(c, "relu") for c in cs_relu}),
@@ -433,27 +433,28 @@ for ax, act, cs, sim, th in top:
     ax.set_xlim(0, 64)
     ax.grid(True, which="major", alpha=0.3)
     ax.tick_params(labelsize=10)
-axes[0, 0].set_title("identity, $\\sigma^2 = c/M$, $M = 256$", fontsize=12)
-axes[0, 1].set_title("ReLU, $\\sigma^2 = c/M$ ($c = 2.93$: matches Var[$z$])", fontsize=12)
-axes[0, 2].set_title("tanh, $\\sigma^2 = c/M$", fontsize=12)
-axes[0, 2].set_ylim(1e-7, 1e2)
+axes[0, 0].set_title("identity, $\\sigma^2 = c/M$, $M = 256$", fontsize=11)
+axes[0, 1].set_title("ReLU ($c = 2.93$: keeps Var[$z$])", fontsize=11)
+axes[0, 2].set_title("tanh, $\\sigma^2 = c/M$", fontsize=11)
+axes[0, 2].set_ylim(1e-9, 1e2)
+axes[0, 0].set_ylim(1e-8, 1e5)  # room below the c = 0.8 curve for the legend
 axes[0, 0].set_ylabel("pre-activation variance $q_l$", fontsize=12)
 style = [plt.Line2D([], [], color="k", ls="", marker="o", ms=3), plt.Line2D([], [], color="k", ls="-"), plt.Line2D([], [], color="k", ls="--")]
-axes[0, 0].legend(style, ["simulation (typical)", "theory, mean $q_l$", "typical $q_l e^{s_l}$"], fontsize=9, loc="upper left")
+axes[0, 0].legend(style, ["simulation (typical)", "theory, mean $q_l$", "typical $q_l e^{s_l}$"], fontsize=10, loc="lower left")
 axes[0, 2].legend(style[:2] + [plt.Line2D([], [], color="k", ls=":")], ["simulation (typical)", "quadrature (wide limit)", "linearised $c^l$"],
-                  fontsize=9, loc="lower left")
+                  fontsize=10, loc="lower left")
 for ax, act in zip(axes[1, :2], ("identity", "relu")):
     logs, f = pooled[act], fluct[act]
     band = 2 * np.sqrt(f.variance / len(logs))
-    ax.fill_between(layers, f.shift - band, f.shift + band, color="0.8", label=f"typical $s_l \\pm 2$ s.e. ({len(logs)} networks)")
+    ax.fill_between(layers, f.shift - band, f.shift + band, color="0.8", label=f"typical $s_l \\pm 2$ s.e., {len(logs)} nets")
     ax.plot(layers, f.shift, "k--", lw=1.0)
-    ax.plot(layers, logs.mean(0), "o-", ms=3, lw=1, color=okabe_ito[4], label="simulation, pooled over $c$")
+    ax.plot(layers, logs.mean(0), "o-", ms=3, lw=1, color=okabe_ito[4], label="simulation (all $c$)")
     ax.axhline(0.0, color="k", lw=1.2, label="mean theory")
-    ax.legend(fontsize=9, loc="lower left")
+    ax.legend(fontsize=10, loc="lower left")
 for i, c in enumerate(cs_tanh):
     axes[1, 2].plot(layers, (sim_tanh[c] - np.log(theory_tanh[c])).mean(0), "o-", ms=2.5, lw=1, color=okabe_ito[i], label=f"c = {c:.2f}")
 axes[1, 2].axhline(0.0, color="k", lw=1.2)
-axes[1, 2].legend(fontsize=9, loc="lower left", ncol=2)
+axes[1, 2].legend(fontsize=10, loc="lower left", ncol=2, columnspacing=0.8)
 for ax in axes[1]:
     lo, hi = ax.get_ylim()
     ax.set_ylim(min(lo, -1.6), max(hi, 0.6))  # room for the legend below the data
@@ -515,8 +516,9 @@ theory_grid = np.log(np.array([theory(c, "relu") for c in c_grid]))  # (n_c, n_l
 f = fluct["relu"]
 resid = log_q_grid.mean(axis=1) - theory_grid
 z_grid = (resid - f.shift) / np.sqrt(f.variance / n_nets_grid)
-print(f"heatmap: max |log10 q_sim - log10 q_theory| over the grid = {np.abs(resid).max() / math.log(10):.3f}; "
-      f"typical shift at layer 50 = {abs(f.shift[-1]) / math.log(10):.3f}, standard error at layer 50 = {math.sqrt(f.variance[-1] / n_nets_grid) / math.log(10):.3f} (log10)")
+print(f"heatmap: max |log10 q_sim - log10 q_theory| over the grid = {np.abs(resid).max() / math.log(10):.3f}")
+print(f"         in log10 at layer 50: typical shift {abs(f.shift[-1]) / math.log(10):.3f}, "
+      f"standard error {math.sqrt(f.variance[-1] / n_nets_grid) / math.log(10):.3f}")
 print(f"         max |z| against the typical network = {np.abs(z_grid).max():.2f} (limit {z_limit:.0f})")
 assert np.all(np.abs(z_grid) < z_limit), np.abs(z_grid).max()
 assert abs(abs(f.shift[-1]) / math.log(10) - 0.21) < 0.005 and abs(math.sqrt(f.variance[-1] / 4) / math.log(10) - 0.22) < 0.005
@@ -640,7 +642,7 @@ assert 1.0 / ratio < q_gl[-1] < 1.0 < r_gl[0] < ratio, (q_gl[-1], r_gl[0])  # Gl
 # initialisation keeps the forward signal and lets the gradient grow by
 # :math:`n_L/n_0 = 16` towards the input; fan-out initialisation does the
 # reverse; Glorot's variance is in between in both passes.
-fig, (ax_f, ax_b) = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+fig, (ax_f, ax_b) = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True)
 for i, (name, (fwd, bwd, q_fwd, r_bwd)) in enumerate(glorot.items()):
     ax_f.semilogy(np.arange(1, L_g + 1), np.exp(fwd.mean(0)), "o", ms=4, color=okabe_ito[i])
     ax_f.semilogy(np.arange(1, L_g + 1), q_fwd, "-", color=okabe_ito[i], label=name)
@@ -648,8 +650,8 @@ for i, (name, (fwd, bwd, q_fwd, r_bwd)) in enumerate(glorot.items()):
     ax_b.semilogy(np.arange(0, L_g), np.exp(bwd.mean(0)), "o", ms=4, color=okabe_ito[i])
     ax_b.semilogy(np.arange(0, L_g), r_bwd, "-", color=okabe_ito[i], label=name)
     ax_b.semilogy(np.arange(0, L_g), r_bwd * np.exp(fluct_bwd.shift[::-1]), "--", lw=1.0, color=okabe_ito[i])
-ax_f.set_title("forward: signal $q_l = \\mathrm{E}[(h^{(l)}_i)^2]$", fontsize=12)
-ax_b.set_title("backward: gradient $r_l = \\mathrm{E}[(\\partial E/\\partial h^{(l)}_j)^2]$", fontsize=12)
+ax_f.set_title("forward: signal $q_l = \\mathrm{E}[(h^{(l)}_i)^2]$", fontsize=11)
+ax_b.set_title("backward: gradient $r_l = \\mathrm{E}[(\\partial E/\\partial h^{(l)}_j)^2]$", fontsize=11)
 for ax in (ax_f, ax_b):
     ax.set_xlabel("layer $l$ (width $n_l = 64 \\cdot 2^{l/5}$)", fontsize=12)
     ax.grid(True, which="both", alpha=0.3)
@@ -660,7 +662,7 @@ ax_f.set_ylim(1 / 25, 25)
 ax_f.legend(fontsize=10, loc="lower left", title="$\\sigma_l^2$ from", title_fontsize=10)
 ax_b.legend([plt.Line2D([], [], color="k", ls="", marker="o", ms=4), plt.Line2D([], [], color="k", ls="-"), plt.Line2D([], [], color="k", ls="--")],
             ["simulation (geometric mean)", "recursion (mean)", "typical network"], fontsize=10, loc="lower left")
-fig.suptitle("Widening linear network (64 → 1024): fan-in keeps the signal, fan-out the gradient, Glorot splits the difference", fontsize=12)
+fig.suptitle("Widening linear network (64 → 1024): fan-in keeps the signal,\nfan-out the gradient, Glorot splits the difference", fontsize=12)
 fig.tight_layout()
 
 # %%

@@ -253,8 +253,8 @@ for variant, (data_max, _, b1_path, w2_path) in runs.items():
     err = np.abs(data_max - predicted[variant])[dead_steps].max()
     # While unit j is dead its output weight only decays, and (weights only) its bias does not move.
     w2_err = np.abs(w2_path - rho**steps * 0.5)[dead_steps].max()
-    print(f"decay on {variant}: first step with a positive pre-activation per unit {revived}; "
-          f"max |simulated - closed form| while dead = {err:.2e}; |w2_j(t) - rho^t w2_j(0)| while dead <= {w2_err:.1e}")
+    print(f"decay on {variant}: first step with a positive pre-activation per unit {revived}")
+    print(f"    while dead: max |simulated - closed form| = {err:.1e}, max |w2_j(t) - rho^t w2_j(0)| = {w2_err:.1e}")
     assert err < 1e-12 and w2_err < 1e-12, (err, w2_err)  # the closed form, to rounding
     if variant == "weights only":
         assert revived == t_pred, (revived, t_pred)  # exactly the units with b > 0, at the predicted steps
@@ -271,7 +271,7 @@ for variant, (data_max, _, b1_path, w2_path) in runs.items():
 # :math:`[-1, 1]^2` (:math:`b_j + \|w_j\|_1`). A unit is alive on the data
 # once the solid line crosses zero.
 colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]  # Okabe–Ito
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), sharey=True)
 for ax, (variant, (data_max, box_max, _, _)) in zip(axes, runs.items()):
     for j in range(4):
         ax.plot(steps[:, 0], data_max[:, j], "-", lw=2, color=colours[j], label=f"$b_{j + 1}(0) = {b1_init[j]:+.1f}$, over data")
@@ -284,9 +284,9 @@ for ax, (variant, (data_max, box_max, _, _)) in zip(axes, runs.items()):
 axes[0].plot([], [], "k--", lw=1.2, label="dashed: over the box $[-1,1]^2$")
 axes[0].set_ylabel("max pre-activation $\\max_x a_j(x; t)$", fontsize=12)
 # One legend below both panels, where it cannot cover a curve.
-fig.legend(*axes[0].get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=5, frameon=False)
-fig.suptitle("Decaying weights only revives exactly the units with positive bias; decaying biases too revives none", fontsize=12)
-fig.tight_layout(rect=(0, 0.07, 1, 1))
+fig.legend(*axes[0].get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=3, frameon=False)
+fig.suptitle("Decaying weights only revives exactly the units with positive bias;\ndecaying biases too revives none", fontsize=12)
+fig.tight_layout(rect=(0, 0.11, 1, 1))
 
 # %%
 # What to notice

@@ -228,7 +228,8 @@ for lam in lambdas:
 # the counterexample below breaks them.
 for act in ("tanh", "sigmoid"):
     c = 0.25 if act == "sigmoid" else 1.0
-    print(f"{act}: |dE/dw11| at N=40 (autograd), the entrywise bound c^39 lambda^39 x1 u1, and the norm bound |x1| (c ||W||)^39 ||grad_y E||")
+    print(f"{act}: |dE/dw11| at N = 40 (autograd) against the entrywise bound c^39 lambda^39 x1 u1")
+    print(f"      and the norm bound |x1| (c ||W||)^39 ||grad_y E||")
     for lam in lambdas:
         auto, formula, bound, _ = results[(lam, act)]
         entrywise = c ** (depths - 1.0) * law[lam]
@@ -250,7 +251,7 @@ for act in ("tanh", "sigmoid"):
 # dashed: the norm bound :math:`|x_1|(c\|W\|_2)^{N-1}\|\nabla_y E\|`. The
 # vertical axis is logarithmic, so exponential laws are straight lines.
 okabe_ito = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.9), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 5.2), sharey=True)
 for ax, act in zip(axes, ACT):
     c = 0.25 if act == "sigmoid" else 1.0
     for i, lam in enumerate(lambdas):
@@ -261,21 +262,21 @@ for ax, act in zip(axes, ACT):
         else:
             ax.semilogy(depths, c ** (depths - 1.0) * law[lam], ":", lw=1.3, color=okabe_ito[i])
             ax.semilogy(depths, bound, "--", lw=1.0, color=okabe_ito[i])
-    ax.set_xlabel("depth $N$ (number of weight layers)", fontsize=12)
-    ax.set_title({"relu": "ReLU (all active): $\\lambda^{N-1}$", "tanh": "tanh: factor $\\tanh' \\leq 1$", "sigmoid": "sigmoid: factor $\\sigma' \\leq 1/4$"}[act], fontsize=12)
+    ax.set_xlabel("depth $N$ (weight layers)", fontsize=11)
+    ax.set_title({"relu": "ReLU (all active): $\\lambda^{N-1}$", "tanh": "tanh: factor $\\tanh' \\leq 1$", "sigmoid": "sigmoid: factor $\\sigma' \\leq 1/4$"}[act], fontsize=11)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=10)
 axes[0].set_ylabel("$|\\partial E / \\partial w^{(1)}_{11}|$", fontsize=12)
 axes[0].set_ylim(1e-36, 1e8)
-# Legends where there is no data: the lower half of the ReLU and tanh panels.
+# The lambda legend in the empty lower half of the ReLU panel, the line styles below the panels.
 axes[0].legend(fontsize=10, loc="lower left")
-axes[2].legend([plt.Line2D([], [], color="k", ls="", marker="o", ms=3.5), plt.Line2D([], [], color="k", ls=":"), plt.Line2D([], [], color="k", ls="--")],
-               ["autograd", "entrywise bound $c^{N-1}\\lambda^{N-1}x_1u_1$", "norm bound $|x_1|(c\\|W\\|_2)^{N-1}\\|\\nabla_y E\\|$"],
-               fontsize=10, loc="lower left")
-fig.suptitle("With $W \\geq 0$: $\\lambda^{N-1}$ with all ReLUs active, never more with tanh, at most $4^{-(N-1)}$ times it with sigmoids", fontsize=13)
-fig.tight_layout()
-# The legends sit where there is no data: every ReLU and tanh value is far above them.
-assert min(results[(lam, "relu")][0].min() for lam in lambdas) > 1e-8 and min(results[(lam, "tanh")][0].min() for lam in lambdas) > 1e-15
+fig.legend([plt.Line2D([], [], color="k", ls="", marker="o", ms=3.5), plt.Line2D([], [], color="k", ls=":"), plt.Line2D([], [], color="k", ls="--")],
+           ["autograd", "entrywise bound $c^{N-1}\\lambda^{N-1}x_1u_1$", "norm bound $|x_1|(c\\|W\\|_2)^{N-1}\\|\\nabla_y E\\|$"],
+           fontsize=10, loc="lower center", ncol=3, frameon=False)
+fig.suptitle("With $W \\geq 0$: $\\lambda^{N-1}$ with all ReLUs active,\nnever more with tanh, at most $4^{-(N-1)}$ times it with sigmoids", fontsize=12)
+fig.tight_layout(rect=(0, 0.07, 1, 1))
+# The lambda legend sits where there is no data: every ReLU value is far above it.
+assert min(results[(lam, "relu")][0].min() for lam in lambdas) > 1e-8
 
 # %%
 # A counterexample: when the conditions fail, tanh can beat the linear law
@@ -350,7 +351,7 @@ print(f"{n_scan} random instances, N = {N_scan}: tanh above the linear law in {b
 # Most instances are counterexamples (binomial s.e. of a fraction near 0.95 from 200 draws: 0.015).
 assert beats["tanh"] / n_scan > 0.8 and beats["sigmoid"] / n_scan > 0.95, beats
 
-fig, ax = plt.subplots(figsize=(10.5, 4.8))
+fig, ax = plt.subplots(figsize=(10, 4.8))
 ax.semilogy(depths_c, np.abs(law_c), "k-", lw=1.5, label="linear law $0.5^{N-1} x_1 (q_1)_1$")
 ax.semilogy(depths_c, counter["identity"], "o", ms=3, mfc="none", color="k", label="linear network (float64)")
 ax.semilogy(depths_c, counter["tanh"], "o", ms=4, color=okabe_ito[0], label="tanh (autograd)")
