@@ -369,13 +369,16 @@ fig.tight_layout()
 # %%
 # (d) Two further obstacles
 # -------------------------
-# 1. **Saddle points and flat regions**: in high dimension most critical
-#    points of a non-convex loss are saddles, surrounded by plateaus where
-#    the gradient is tiny although the loss is far from minimal, so gradient
-#    descent slows to a crawl there.
+# 1. **Saddle points and flat regions**: in high dimension the critical
+#    points of typical non-convex losses with high loss are mostly saddles
+#    (Dauphin et al., 2014; see the
+#    :ref:`saddle-point page <sphx_glr_auto_examples_04_optimization_plot_05_saddle_points.py>`),
+#    surrounded by plateaus where the gradient is tiny although the loss is
+#    far from minimal, so gradient descent slows to a crawl there.
 # 2. **Inexact gradients**: minibatch (stochastic) gradients are noisy
-#    estimates of the true gradient, so the iterates keep fluctuating and the
-#    learning rate must be decayed, trading speed against precision.
+#    estimates of the true gradient, so with a constant learning rate the
+#    iterates keep fluctuating; converging needs a decaying learning rate (or
+#    growing batches), trading speed against precision.
 #
 # (Ill-conditioned Hessians, the other classic obstacle, are the subject of
 # exercise 9.3.1.)
