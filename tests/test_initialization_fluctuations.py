@@ -113,3 +113,7 @@ def test_fluctuations_bad_inputs():
         fl.relu_neuron_moments(0, 1.0)
     with pytest.raises(ValueError, match="weight_variance"):
         fl.relu_neuron_moments(3, -1.0)
+    with pytest.raises(ValueError, match="weight_variance"):
+        fl.relu_neuron_moments(3, float("nan"))
+    with pytest.raises(TypeError, match="weight_variance"):
+        fl.relu_neuron_moments(3, "0.5")

@@ -221,11 +221,15 @@ def relu_neuron_moments(fan_in: int, weight_variance: float) -> tuple[float, flo
 
     Raises
     ------
+    TypeError
+        If ``weight_variance`` is not a real number.
     ValueError
         If ``fan_in`` is not a positive integer or ``weight_variance`` is
         negative or not finite.
     """
     M = _check_fan(fan_in, "fan_in")
+    if isinstance(weight_variance, bool) or not isinstance(weight_variance, (int, float, np.integer, np.floating)):
+        raise TypeError(f"weight_variance must be a real number, got {type(weight_variance).__name__}")
     s2 = float(weight_variance)
     if not math.isfinite(s2) or s2 < 0:
         raise ValueError(f"weight_variance must be finite and non-negative, got {weight_variance!r}")
