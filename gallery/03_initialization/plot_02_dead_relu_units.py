@@ -103,7 +103,8 @@ fig.suptitle("Both pre-activations are negative on all of $[-1,1]^2$: both units
 # gradients are zero for every input, whatever :math:`w^{(2)}` and
 # :math:`b^{(2)}` are. Through :math:`\partial \ell/\partial W^{(1)} =
 # \ell'(y)\, \partial y/\partial W^{(1)}` the same holds for any loss, so
-# gradient descent never changes :math:`W^{(1)}` and :math:`b^{(1)}`.
+# plain gradient descent (without weight decay) never changes
+# :math:`W^{(1)}` and :math:`b^{(1)}`.
 # (:math:`\partial y/\partial w^{(2)} = h = 0` as well, while
 # :math:`\partial y/\partial b^{(2)} = 1`: only the output bias still learns.)
 # We compute the per-input Jacobians with ``torch.autograd`` on a
