@@ -252,17 +252,21 @@ assert abs(loop_loss - lib_loss) <= 1e-12 * loop_loss, (loop_loss, lib_loss)  # 
 #
 #   so the losses are summable and :math:`L(k) \to 0`.
 # * **Above the line,** :math:`s(0) > 4`, **the loss does not tend to 0**,
-#   except on a set of measure zero. Suppose :math:`L(k) \to 0`. Then
-#   :math:`ut \to 0`, while :math:`s(k) \ge s(0) > 4` keeps growing. If
-#   :math:`u \ge s/2 > 2` infinitely often, the factor :math:`|1 - u| > 1`
-#   multiplies :math:`w_2`, which then cannot tend to 0 — but then
-#   :math:`t = \alpha_1 w_2^2` does not tend to 0 either, and since
-#   :math:`u` does not, :math:`ut` does not; the same holds with the roles
-#   swapped. The only escape is a weight that becomes *exactly* 0, which
-#   needs :math:`t(k) = 1` or :math:`u(k) = 1` at some step: a countable
+#   except on a set of measure zero. Suppose :math:`L(k) \to 0`, so
+#   :math:`ut \to 0`, while :math:`u + t = s(k) \ge s(0) > 4`. From some step
+#   on, then, one of the two, say :math:`u`, exceeds :math:`4 - t` and the
+#   other, :math:`t`, is below :math:`0.1`. At such a step
+#   :math:`t' = t\,(1 - u)^2 \ge t\,(3 - t)^2 > 8t` and
+#   :math:`u' = u\,(1 - t)^2 > 3 \cdot 0.81 > 2`, so :math:`u` stays the large
+#   one and :math:`t` grows by a factor above 8 at every later step — it
+#   cannot stay small unless :math:`t = 0`, i.e. :math:`w_2` has become
+#   *exactly* 0 (likewise for :math:`w_1`). A weight becomes exactly 0 only
+#   through :math:`t(k) = 1` or :math:`u(k) = 1` at some step: a countable
 #   union of curves in the plane of rates. Example: :math:`w(0) = (1, 1)`,
 #   :math:`\alpha = (3.5, 1)` has :math:`s(0) = 4.5`, yet :math:`u(0) = 1`
-#   sets :math:`w_2` to 0 in one step and :math:`L = 0` from step 1 on.
+#   sets :math:`w_2` to 0 in one step and :math:`L = 0` from step 1 on. (The
+#   proof does not say the loss blows up above the line; in every grid
+#   below it does.)
 # * **On the line** :math:`s(0) = 4` the factor keeps :math:`s = 4` forever,
 #   so the run neither converges nor escapes; e.g. :math:`(1, 1)` with
 #   :math:`\alpha_1 = \alpha_2 = 2` hops between :math:`(1, 1)` and
