@@ -287,14 +287,15 @@ plt.show()
 # :math:`\varepsilon`, which takes over and caps the gain near
 # :math:`1/\sqrt{\varepsilon} \approx 316`; for large :math:`s` the gain is
 # below 1 and the block's bound :math:`1 + \operatorname{Lip}(\mathrm{BN})`
-# falls *below* 2: batch norm can shrink the constant as well as inflate it.
+# falls *below* 2 (at :math:`s = 10` at the latest): batch norm can shrink
+# the constant as well as inflate it.
 mid = (scales >= 0.03) & (scales <= 0.35)
 slope = np.polyfit(np.log(scales[mid]), np.log(bn_upper[mid] - 1), 1)[0]
 print(f"log-log slope of Lip(BN) = upper - 1 against s for 0.03 <= s <= 0.35: {slope:.2f}")
 assert -1.15 < slope < -0.85, slope  # "falls like 1/s over the middle of the range"
 assert bn_upper[0] <= 1 + 1 / np.sqrt(1e-5) and bn_upper[0] > 0.9 * (1 + 1 / np.sqrt(1e-5)), bn_upper[0]  # "capped near 316"
 assert bn_upper[0] / bn_upper[1] < 1.1, bn_upper[:2]  # saturation at tiny s
-assert bn_lower.max() > 50 and np.all(bn_upper[scales >= 3] < 2), (bn_lower, bn_upper)  # far above 2, and below 2
+assert bn_lower.max() > 50 and bn_upper[-1] < 2, (bn_lower, bn_upper)  # far above 2; and below 2 at s = 10
 #
 # Second, training mode: the output for a fixed input changes with its batch
 # mates, so no constant :math:`K` with
