@@ -250,7 +250,7 @@ ax.loglog(alphas, alphas / 8, "k--", label=r"first order: $\alpha\, w_2(0)^2/2 =
 ax.set_xlabel(r"learning rate $\alpha$", fontsize=12)
 ax.set_ylabel(r"relative drift $|C(\infty) - C(0)| / |C(0)|$", fontsize=12)
 ax.legend(fontsize=10)
-ax.set_title(r"GD breaks the flow's conservation law at first order: drift $\approx \alpha/8$", fontsize=11)
+ax.set_title(r"GD breaks the flow's conservation law at first order: drift $\approx \alpha/8$ for small $\alpha$", fontsize=10)
 plt.show()
 drift_coef = drift[small] / alphas[small]
 print(f"alpha < 0.2: drift / alpha from {drift_coef.min():.4f} to {drift_coef.max():.4f} (prediction 1/8 = 0.125)")
