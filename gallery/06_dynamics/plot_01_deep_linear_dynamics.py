@@ -414,7 +414,7 @@ assert np.mean(losses[-1][np.isfinite(losses[-1])] < 1e-300) > 0.01  # "more tha
 #   :math:`10^{-6}`; by :math:`k = 200` almost all of it is.
 # * The diverged (grey) region grows by a sliver only, under one percentage
 #   point from :math:`k = 10` to :math:`k = 200`: runs just above the line
-#   oscillate for a few steps before they blow up (the proof above says
+#   oscillate for a while before they blow up (the proof above says
 #   they cannot converge).
 # * The stable region is not uniform: bright bands of slow convergence
 #   cross it, and rates near zero are slow too. The next section explains
