@@ -246,7 +246,7 @@ print(f"smallest |theta_1| = {np.abs(long_path[:, 0]).min():.1e} at k = {k_min};
 print(f"|theta| at step 1000: {np.linalg.norm(long_path[1000]):.1e}")
 print(f"growth of the effective rate, steps 400-700: x per step = {(x[699, 0] / x[399, 0]) ** (1 / 300):.5f}   (1/sqrt(rho) = {1 / math.sqrt(RHO):.5f})")
 assert k_min == k_cross, (k_min, k_cross)  # "its minimum exactly where x first exceeds 2"
-assert np.abs(long_path[:, 0]).min() < 1e-150  # "astronomically small"
+assert np.abs(long_path[:, 0]).min() < 1e-200  # "astronomically small" (the figure's title: below 1e-200)
 np.testing.assert_allclose((x[699, 0] / x[399, 0]) ** (1 / 300), 1 / math.sqrt(RHO), rtol=1e-4)  # "grows by 1/sqrt(rho) per step"
 for start in (3000, 5000):
     print(f"from step {start} on: max | |theta_j| / (lr/2) - 1 | = {np.max(np.abs(np.abs(long_path[start:]) / (LR_RMS / 2) - 1)):.1e}")
@@ -269,7 +269,9 @@ ax0.axhline(LR_RMS / 2, color="#D55E00", lw=1, ls=":", label=r"$\alpha/2$")
 ax0.axvline(k_cross, color="0.5", lw=0.8)
 ax0.set_xlabel("step k", fontsize=12)
 ax0.set_ylabel(r"$|\theta_j(k)|$", fontsize=12)
-ax0.set_title("RMSProp, constant rate, no noise: down to 1e-200, then back", fontsize=12)
+ax0.set_ylim(1e-220, 10)
+ax0.set_yticks([10.0**e for e in range(-200, 1, 50)])
+ax0.set_title("RMSProp, constant rate, no noise: below 1e-200, then back", fontsize=12)
 ax0.legend(fontsize=10, loc="lower right")
 ax1.semilogy(long_steps[1:], x[:, 0], color="#0072B2", lw=2, label=r"$x_1 = \alpha h_1/(\sqrt{s_1}+\epsilon)$")
 ax1.semilogy(long_steps[1:], x[:, 1], color="#56B4E9", lw=1.2, ls="--", label=r"$x_2$")
