@@ -64,7 +64,6 @@ import numpy as np
 import torch
 
 from nntheory import optim
-
 from nntheory.seeding import base_seed
 
 SEED = base_seed(7)
@@ -257,7 +256,7 @@ plt.show()
 # (:math:`g_t \sim \mathcal N(0, 10^{-2})`, so its ideal position is where it
 # started). We run 2000 independent copies and plot the RMS distance
 # travelled. The uncorrected rule drifts fastest early on, the bias-corrected
-# rule takes steps of exactly :math:`\eta` at first, and a warm-up removes
+# rule takes the sign step of (b) first, and a warm-up removes
 # almost all of the early drift (after 10 steps). None of them removes the
 # later random walk: after 600 steps every variant has drifted by tens of
 # :math:`\eta`, as it must with a constant rate and gradients that never
@@ -292,7 +291,8 @@ plt.show()
 d_no, d_bc, d_wu = (drift[name] for name in variants)
 # 2000 independent runs: the RMS values carry a relative s.e. of about 1/sqrt(2 * 2000) = 1.6 %,
 # so the factor-2 and factor-20 margins below are many standard errors.
-np.testing.assert_allclose(d_bc[0], 1.0, rtol=1e-6)  # bias-corrected first step: exactly eta (|g| >> eps)
+first_exact = np.sqrt(np.mean((np.abs(noise[0]) / (np.abs(noise[0]) + EPS)) ** 2))  # (b): each run moves eta |g|/(|g| + eps)
+np.testing.assert_allclose(d_bc[0], first_exact, rtol=1e-12)  # bias-corrected first step: exactly the sign step of (b)
 assert d_no[9] > 2 * d_bc[9], (d_no[9], d_bc[9])  # "the uncorrected rule drifts fastest early on"
 assert d_wu[9] < d_bc[9] / 20, (d_wu[9], d_bc[9])  # "warm-up removes almost all of the early drift"
 assert min(d_no[-1], d_bc[-1], d_wu[-1]) > 10, (d_no[-1], d_bc[-1], d_wu[-1])  # "tens of eta after 600 steps"
@@ -347,11 +347,16 @@ assert min(d_no[-1], d_bc[-1], d_wu[-1]) > 10, (d_no[-1], d_bc[-1], d_wu[-1])  #
 # (\sqrt{\hat v_k}+\epsilon)\,\theta_k^2` with :math:`\hat v` held fixed: an
 # L2 penalty whose coefficient for weight :math:`k` is
 # :math:`\lambda(\sqrt{\hat v_k}+\epsilon)`, set by that weight's gradient
-# statistics. (With full-batch gradients :math:`\hat v_k \to (\partial_k
-# \mathcal L)^2` and the condition becomes :math:`\lambda|\theta_k| \le 1`:
-# AdamW then minimises :math:`\mathcal L` inside the box
-# :math:`\|\theta\|_\infty \le 1/\lambda`, Xie and Li 2024. With minibatches
-# :math:`\hat v` measures the gradient noise and stays positive.)
+# statistics. With full-batch gradients a fixed point has
+# :math:`\hat m_k = g_k` and :math:`\hat v_k = g_k^2`, so the condition reads
+# :math:`\lambda\theta_k = -g_k/(|g_k| + \epsilon)`: either
+# :math:`|\theta_k|` sits at :math:`1/\lambda`, or
+# :math:`|g_k| = \epsilon\lambda|\theta_k|/(1 - \lambda|\theta_k|)`, which
+# is practically zero. Full-batch AdamW minimises :math:`\mathcal L` inside
+# the box :math:`\|\theta\|_\infty \le 1/\lambda` (Xie and Li 2024); when
+# the box does not bind it ends at the *unregularised* minimiser (checked
+# below). With minibatches :math:`\hat v` measures the gradient noise and
+# stays positive, and the weighted penalty above is what remains.
 #
 # The experiment: linear regression with 7 uncorrelated features whose
 # scales :math:`s_k` span three decades, so the gradients of their weights do
@@ -411,6 +416,16 @@ for k in range(N_FEATURES):
 assert dist["SGD + L2"] < 5e-3 and dist["Adam + L2"] < 5e-3, dist  # "Adam + L2 ends where SGD + L2 ends: at ridge"
 assert dist["AdamW"] > 0.5, dist  # AdamW ends elsewhere
 assert dist_w < 0.1 * dist["AdamW"], (dist_w, dist["AdamW"])  # ... near the weighted ridge predicted by its stationarity condition
+
+# Full-batch AdamW, same lambda: the box ||theta||_inf <= 1/lambda = 20 does not bind (|OLS| ~ 1), so it should end at OLS.
+rule = optim.adamw(optim.warmup_cosine(LR_D, 100, STEPS), weight_decay=LAMBDA)
+w = np.zeros(N_FEATURES)
+state = rule.init(w)
+for _ in range(STEPS):
+    w, state = rule.update(w, A @ w - b, state)  # full-batch gradient of the half MSE
+print(f"full-batch AdamW (cosine schedule, {STEPS} steps): max |w - OLS| = {np.abs(w - ols).max():.1e}, max |w - ridge| = {np.abs(w - ridge).max():.2f}")
+assert np.abs(ols).max() < 1 / LAMBDA  # the box does not bind
+assert np.abs(w - ols).max() < 1e-3, np.abs(w - ols).max()  # "ends at the unregularised minimiser"
 
 # %%
 # The final weights as a fraction of the OLS ones (left) and the L2
@@ -480,7 +495,9 @@ assert np.all(sqrt_v["AdamW"] < 1) and np.all(coef_adamw < LAMBDA)  # "sqrt(v) f
 #   ridge's. AdamW ends elsewhere, at the stationary point of a penalty whose
 #   coefficient :math:`\lambda(\sqrt{\hat v_k}+\epsilon)` depends on each
 #   weight's gradient statistics (and so on the batch size and the
-#   gradient noise); here it shrank every weight far less than ridge. Which
+#   gradient noise); here it shrank every weight far less than ridge, and
+#   with full-batch gradients it did not regularise at all (the box
+#   :math:`\|\theta\|_\infty \le 1/\lambda` did not bind). Which
 #   is better is an empirical question. Loshchilov and Hutter argue for
 #   AdamW: with the penalty in the loss, Adam decays weights with a large
 #   gradient history slowly and weights with small gradients fast along the
