@@ -136,13 +136,14 @@ assert scale_diff < 1e-6, scale_diff  # "leaves the step unchanged up to eps" (|
 #    \approx -\eta\, \frac{1-\beta_1}{\sqrt{1-\beta_2}}\, \operatorname{sign}(g_1),
 #
 # still a sign step, but :math:`(1-\beta_1)/\sqrt{1-\beta_2}` times larger
-# (for the defaults that factor is printed below: the step is *larger*
-# than :math:`\eta`, not smaller, because the square root shrinks
-# :math:`1-\beta_2` less than :math:`1-\beta_1`). The student's answer
-# reaches this factor, but with :math:`\epsilon` inside the root its
-# intermediate expression :math:`\sqrt{(1-\beta_2) + \epsilon g_1^2}` has
-# the :math:`g_1^2` on the wrong term; the correct one is
-# :math:`\sqrt{(1-\beta_2) g_1^2 + \epsilon}`.
+# (:math:`\sqrt{10} \approx 3.16` for the defaults, printed below: the step
+# is *larger* than :math:`\eta`, not smaller, because
+# :math:`\sqrt{1-\beta_2} \approx 0.032` is smaller than
+# :math:`1-\beta_1 = 0.1`). The student's answer reaches this factor, but
+# with :math:`\epsilon` inside the root its intermediate expression
+# :math:`\sqrt{(1-\beta_2) + \epsilon g_1^2}` is wrong: pulling
+# :math:`g_1/|g_1|` out of :math:`g_1/\sqrt{(1-\beta_2) g_1^2 + \epsilon}`
+# leaves :math:`\sqrt{(1-\beta_2) + \epsilon/g_1^2}` in the denominator.
 factor = (1 - BETA1) / math.sqrt(1 - BETA2)
 print(f"(1 - beta1) / sqrt(1 - beta2) = {factor:.4f}\n")
 closed_bc = -LR * g / (np.abs(g) + EPS)
@@ -436,8 +437,9 @@ assert np.abs(w - ols).max() < 1e-3, np.abs(w - ols).max()  # "ends at the unreg
 # :math:`s_k^2/(s_k^2 + c_k)` for a coefficient :math:`c_k`, so a weight
 # loses more than half of its size exactly where its coefficient exceeds the
 # curvature :math:`s_k^2` of the data along it (dashed line). Here
-# :math:`\sqrt{\hat v_k}` is far below 1, so AdamW's coefficients are far
-# below :math:`\lambda` and it shrinks much less than ridge.
+# :math:`\sqrt{\hat v_k} < 1` for every weight, so AdamW's coefficients are
+# below :math:`\lambda`, by orders of magnitude for the small-scale
+# features, and it shrinks much less than ridge.
 coef_adamw = LAMBDA * (sqrt_v["AdamW"] + EPS)
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
 ax0.semilogx(feature_scale, ridge / ols, color="k", lw=1.2, ls="--", label="ridge closed form")
@@ -466,7 +468,9 @@ for name, coef, weights in (("ridge", np.full(N_FEATURES, LAMBDA), ridge), ("Ada
     halved = weights / ols < 0.5
     print(f"{name:>6}: shrunk by more than half: {halved.astype(int)}; coefficient above s_k^2: {(coef > feature_scale**2).astype(int)}")
     assert np.array_equal(halved, coef > feature_scale**2), name  # "more than half exactly where c_k > s_k^2"
-assert np.all(sqrt_v["AdamW"] < 1) and np.all(coef_adamw < LAMBDA)  # "sqrt(v) far below 1, coefficients below lambda"
+print(f"AdamW: sqrt(v_hat) from {sqrt_v['AdamW'].min():.1e} to {sqrt_v['AdamW'].max():.1e}")
+assert np.all(sqrt_v["AdamW"] < 1) and np.all(coef_adamw < LAMBDA)  # "sqrt(v) < 1, coefficients below lambda"
+assert coef_adamw[0] < 1e-2 * LAMBDA, coef_adamw[0]  # "by orders of magnitude for the small-scale features"
 
 # %%
 # What to notice

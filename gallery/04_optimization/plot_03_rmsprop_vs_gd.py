@@ -46,12 +46,15 @@ gradient noise.
 #
 # RMSProp (torch's convention, :func:`nntheory.optim.rmsprop`; the sheet
 # writes :math:`\beta_2` for the averaging constant :math:`\rho` and puts
-# :math:`\epsilon` inside the root, which makes no difference here) keeps
+# :math:`\epsilon` inside the root; since :math:`\sqrt{s_j + \epsilon} =
+# \sqrt{s_j}\,(1 + \epsilon/(2 s_j) + \dots)` and :math:`s_j` stays above
+# :math:`50\,\epsilon` in every run on this page (printed at the end), that
+# changes the denominator by less than 1 %) keeps
 # :math:`s_j \leftarrow \rho s_j + (1-\rho) g_j^2` and steps
 # :math:`\theta_j \leftarrow \theta_j - \alpha\, g_j/(\sqrt{s_j} +
 # \epsilon)`. Since :math:`\sqrt{s_j}` is the typical size of :math:`|g_j|`,
-# the step in *each* coordinate is of order :math:`\alpha` whatever the
-# gradient's scale: :math:`\theta_1`'s large gradients are scaled down and
+# as long as the gradients keep their size the step in *each* coordinate is
+# of order :math:`\alpha` whatever the gradient's scale: :math:`\theta_1`'s large gradients are scaled down and
 # :math:`\theta_2`'s small ones scaled up. On this quadratic RMSProp is GD
 # with the per-coordinate rate :math:`\alpha/(\sqrt{s_j}+\epsilon)`, so each
 # coordinate is multiplied by :math:`1 - \alpha h_j/(\sqrt{s_j}+\epsilon)`
@@ -235,8 +238,11 @@ assert np.all((factor_1 > 0.94) & (factor_1 < 0.97)), factor_1  # "between 0.94 
 #
 #    |\theta_j| = \frac{\alpha}{2}\quad\text{for every } j,
 #
-# whatever the curvature :math:`h_j`: here :math:`|\theta_j| = 0.005`. The
-# run reaches this cycle to within 1 % by step 3000 and keeps closing in.
+# whatever the curvature :math:`h_j`: here :math:`|\theta_j| = 0.005`. (Keeping
+# :math:`\epsilon`, the same two conditions give
+# :math:`|\theta_j| = \alpha/2 - \epsilon/h_j`, a relative correction of
+# :math:`2\times10^{-6}` for :math:`h_2 = 1`.) The run reaches this cycle to
+# within 1 % by step 3000 and keeps closing in.
 N_LONG = 6000
 long_path, long_s = run(rules["RMSProp"], THETA0, N_LONG)
 x = LR_RMS * H / (np.sqrt(long_s) + EPS)  # (N_LONG, 2); x[k] multiplies into step k + 1
@@ -255,6 +261,8 @@ np.testing.assert_allclose(np.abs(long_path[3000:]), LR_RMS / 2, rtol=1e-2)  # t
 np.testing.assert_allclose(np.abs(long_path[5000:]), LR_RMS / 2, rtol=1e-5)  # and ever closer (1e-5 from step 5000)
 tail = long_path[3000:]
 assert np.all(np.sign(tail[1:]) == -np.sign(tail[:-1]))  # period two: the sign flips every step
+print(f"last iterate against lr/2 - eps/h_j: relative difference {np.max(np.abs(np.abs(long_path[-1]) / (LR_RMS / 2 - EPS / H) - 1)):.1e}")
+np.testing.assert_allclose(np.abs(long_path[-1]), LR_RMS / 2 - EPS / H, rtol=1e-6)  # the cycle with eps kept
 
 # %%
 # The long run on a log scale (left) and the stability quantity
@@ -358,6 +366,9 @@ for name in rules:
     print(f"{name:>8}: distance to the minimum after 50 / {N_STEPS} steps: axis-aligned {np.linalg.norm(paths[name][50]):.1e} / {np.linalg.norm(paths[name][-1]):.1e},  rotated {np.linalg.norm(rotated[name][0][50]):.1e} / {dist_rot[name]:.1e}")
 assert np.all(np.abs(rot_ratio - 1) < 0.1), rot_ratio  # "within a few per cent of each other"
 assert dist_rot["RMSProp"] > 10 * dist_rot["GD"], dist_rot  # "more slowly than GD"
+s_min = min(square_avgs["RMSProp"].min(), long_s.min(), noisy["RMSProp"][1].min(), rotated["RMSProp"][1].min())
+print(f"smallest s_j in any RMSProp run on this page: {s_min:.1e}  (eps = {EPS:g})")
+assert s_min > 50 * EPS, s_min  # "s_j stays above 50 eps": eps inside the root changes sqrt(s_j) by < eps / (2 s_j) = 1 %
 
 # %%
 # What to notice
