@@ -359,7 +359,7 @@ assert min(d_no[-1], d_bc[-1], d_wu[-1]) > 10, (d_no[-1], d_bc[-1], d_wu[-1])  #
 # below). With minibatches :math:`\hat v` measures the gradient noise and
 # stays positive, and the weighted penalty above is what remains.
 #
-# The experiment: linear regression with 7 uncorrelated features whose
+# The experiment: linear regression with 7 independent features whose
 # scales :math:`s_k` span three decades, so the gradients of their weights do
 # too. SGD + L2, Adam + L2 and AdamW use the same :math:`\lambda`, the same
 # minibatches of 32 and a constant learning rate (0.01) for 20,000 steps;
@@ -432,11 +432,12 @@ assert np.abs(w - ols).max() < 1e-3, np.abs(w - ols).max()  # "ends at the unreg
 # The final weights as a fraction of the OLS ones (left) and the L2
 # coefficient each method effectively applies to each weight (right):
 # :math:`\lambda` for ridge, hence for SGD + L2 and Adam + L2;
-# :math:`\lambda(\sqrt{\hat v_k}+\epsilon)` for AdamW. With uncorrelated
-# features the penalised solution shrinks weight :math:`k` by about
-# :math:`s_k^2/(s_k^2 + c_k)` for a coefficient :math:`c_k`, so a weight
-# loses more than half of its size exactly where its coefficient exceeds the
-# curvature :math:`s_k^2` of the data along it (dashed line). Here
+# :math:`\lambda(\sqrt{\hat v_k}+\epsilon)` for AdamW. If the features were
+# exactly uncorrelated, a penalty with coefficient :math:`c_k` would shrink
+# weight :math:`k` by the factor :math:`s_k^2/(s_k^2 + c_k)`; ours are nearly
+# so (largest sample correlation printed), and a weight loses more than half
+# of its size exactly where its coefficient exceeds the curvature
+# :math:`s_k^2` of the data along it (dashed line). Here
 # :math:`\sqrt{\hat v_k} < 1` for every weight, so AdamW's coefficients are
 # below :math:`\lambda`, by orders of magnitude for the small-scale
 # features, and it shrinks much less than ridge.
