@@ -48,8 +48,9 @@ gradient noise.
 # writes :math:`\beta_2` for the averaging constant :math:`\rho` and puts
 # :math:`\epsilon` inside the root; since :math:`\sqrt{s_j + \epsilon} =
 # \sqrt{s_j}\,(1 + \epsilon/(2 s_j) + \dots)` and :math:`s_j` stays above
-# :math:`50\,\epsilon` in every run on this page (printed at the end), that
-# changes the denominator by less than 1 %) keeps
+# :math:`50\,\epsilon` in every noise-free run on this page and, after the
+# first 10 steps, in every noisy one (printed at the end), that changes the
+# denominator by less than 1 %) keeps
 # :math:`s_j \leftarrow \rho s_j + (1-\rho) g_j^2` and steps
 # :math:`\theta_j \leftarrow \theta_j - \alpha\, g_j/(\sqrt{s_j} +
 # \epsilon)`. Since :math:`\sqrt{s_j}` is the typical size of :math:`|g_j|`,
@@ -366,9 +367,11 @@ for name in rules:
     print(f"{name:>8}: distance to the minimum after 50 / {N_STEPS} steps: axis-aligned {np.linalg.norm(paths[name][50]):.1e} / {np.linalg.norm(paths[name][-1]):.1e},  rotated {np.linalg.norm(rotated[name][0][50]):.1e} / {dist_rot[name]:.1e}")
 assert np.all(np.abs(rot_ratio - 1) < 0.1), rot_ratio  # "within a few per cent of each other"
 assert dist_rot["RMSProp"] > 10 * dist_rot["GD"], dist_rot  # "more slowly than GD"
-s_min = min(square_avgs["RMSProp"].min(), long_s.min(), noisy["RMSProp"][1].min(), rotated["RMSProp"][1].min())
-print(f"smallest s_j in any RMSProp run on this page: {s_min:.1e}  (eps = {EPS:g})")
-assert s_min > 50 * EPS, s_min  # "s_j stays above 50 eps": eps inside the root changes sqrt(s_j) by < eps / (2 s_j) = 1 %
+s_min = min(square_avgs["RMSProp"].min(), long_s.min(), rotated["RMSProp"][1].min())
+s_min_noisy = noisy["RMSProp"][1][9:].min()  # from step 10 on, over all copies
+print(f"smallest s_j: {s_min:.1e} in the noise-free RMSProp runs, {s_min_noisy:.1e} in the noisy ones after step 10  (eps = {EPS:g})")
+# "s_j stays above 50 eps": then eps inside the root changes sqrt(s_j) by less than eps / (2 s_j) = 1 %
+assert min(s_min, s_min_noisy) > 50 * EPS, (s_min, s_min_noisy)
 
 # %%
 # What to notice
