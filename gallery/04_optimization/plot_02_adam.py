@@ -353,10 +353,12 @@ assert min(d_no[-1], d_bc[-1], d_wu[-1]) > 10, (d_no[-1], d_bc[-1], d_wu[-1])  #
 # :math:`\lambda\theta_k = -g_k/(|g_k| + \epsilon)`: either
 # :math:`|\theta_k|` sits at :math:`1/\lambda`, or
 # :math:`|g_k| = \epsilon\lambda|\theta_k|/(1 - \lambda|\theta_k|)`, which
-# is practically zero. Full-batch AdamW minimises :math:`\mathcal L` inside
-# the box :math:`\|\theta\|_\infty \le 1/\lambda` (Xie and Li 2024); when
-# the box does not bind it ends at the *unregularised* minimiser (checked
-# below). With minibatches :math:`\hat v` measures the gradient noise and
+# is practically zero. Xie and Li (2024) prove that if full-batch AdamW
+# converges (under a non-increasing learning-rate schedule whose sum
+# diverges), it converges to a KKT point of minimising :math:`\mathcal L`
+# inside the box :math:`\|\theta\|_\infty \le 1/\lambda`; for a convex
+# loss like ours that is the minimiser in the box, and when the box does not
+# bind, the *unregularised* minimiser (checked below). With minibatches :math:`\hat v` measures the gradient noise and
 # stays positive, and the weighted penalty above is what remains.
 #
 # The experiment: linear regression with 7 independent features whose
@@ -510,5 +512,10 @@ assert coef_adamw[0] < 1e-2 * LAMBDA, coef_adamw[0]  # "by orders of magnitude f
 #   stationary point; with decoupled decay every weight decays at the same
 #   rate, and the best :math:`\lambda` depends much less on :math:`\eta`
 #   (in their experiments, with better generalisation).
+#
+# References: I. Loshchilov and F. Hutter, *Decoupled weight decay
+# regularization*, ICLR 2019. L. Liu et al., *On the variance of the adaptive
+# learning rate and beyond* (RAdam), ICLR 2020. S. Xie and Z. Li, *Implicit
+# bias of AdamW: ℓ∞-norm constrained optimization*, ICML 2024.
 
 # sphinx_gallery_thumbnail_number = 1
