@@ -197,7 +197,6 @@ def test_bad_structures():
         optim.TorchOptimizer([torch.zeros(1, requires_grad=True)], "adam")
 
 
-<<<<<<< HEAD
 @pytest.mark.parametrize(
     "make, torch_cls, kwargs",
     [
@@ -232,7 +231,8 @@ def test_torch_wrapper_checkpoint_round_trip(generator, tmp_path, make, torch_cl
     assert torch.equal(run(ours, 5), uninterrupted)
     torch.testing.assert_close(run(theirs, 5), uninterrupted, rtol=1e-12, atol=1e-12)
     assert optim.TorchOptimizer([params[0].clone().requires_grad_(True)], make()).state_dict()["state"]  # not empty
-=======
+
+
 # ---------------------------------------------------------------------------
 # Long-run and stationary behaviour derived on the optimisation pages
 # ---------------------------------------------------------------------------
@@ -334,4 +334,3 @@ def test_adam_step_is_invariant_to_gradient_scale(rng):
         paths.append(theta)
     np.testing.assert_allclose(paths[1], paths[0], rtol=1e-7)
     np.testing.assert_allclose(paths[2], paths[0], rtol=1e-7)
->>>>>>> ch4-opt-a
