@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from nntheory.models.dropout import InvertedDropout, StandardDropout, dropout_mask
+from nntheory.models.dropout import InvertedDropout, StandardDropout, all_masks, dropout_mask, mask_probabilities
 
 N_MC = 40000
 
@@ -62,3 +62,37 @@ def test_bad_input():
         InvertedDropout(0.5, generator=3)
     with pytest.raises(ValueError, match="p_keep"):
         dropout_mask((3,), 0.0)
+
+
+def test_all_masks_and_probabilities():
+    m = all_masks(6)
+    assert m.shape == (64, 6) and set(torch.unique(m).tolist()) == {0.0, 1.0}
+    assert len({tuple(r) for r in m.tolist()}) == 64  # all distinct, hence all 2^6 subsets
+    for p_keep in (0.5, 0.8):
+        prob = mask_probabilities(m, p_keep)
+        torch.testing.assert_close(prob.sum(), torch.tensor(1.0, dtype=torch.float64))
+        torch.testing.assert_close(prob @ m, torch.full((6,), p_keep, dtype=torch.float64))  # Bernoulli marginals
+    torch.testing.assert_close(mask_probabilities(m, 0.5), torch.full((64,), 1 / 64, dtype=torch.float64))
+    with pytest.raises(ValueError, match="n_units"):
+        all_masks(0)
+    with pytest.raises(ValueError, match="masks"):
+        mask_probabilities(torch.ones(3), 0.5)
+
+
+@pytest.mark.parametrize("p_keep", [0.5, 0.8])
+def test_weight_scaling_is_the_geometric_mean_for_a_softmax_output(p_keep):
+    """Dropout on the last hidden layer before a softmax: the normalised, probability-weighted geometric mean of
+    the 2^N subnetworks' output distributions is softmax(p_keep W h + b) (Hinton et al. 2012), by enumeration."""
+    g = torch.Generator().manual_seed(3)
+    n_hidden, n_classes = 8, 4
+    h = torch.relu(torch.randn(30, n_hidden, generator=g, dtype=torch.float64))
+    W = torch.randn(n_classes, n_hidden, generator=g, dtype=torch.float64)
+    b = torch.randn(n_classes, generator=g, dtype=torch.float64)
+    masks = all_masks(n_hidden)
+    log_probs = torch.log(torch.stack([torch.softmax((h * r) @ W.T + b, dim=1) for r in masks]))  # (2^N, 30, K)
+    weights = mask_probabilities(masks, p_keep)
+    geo = torch.exp((weights[:, None, None] * log_probs).sum(0))
+    geo = geo / geo.sum(dim=1, keepdim=True)
+    torch.testing.assert_close(geo, torch.softmax(p_keep * h @ W.T + b, dim=1), rtol=1e-12, atol=1e-14)
+    arith = (weights[:, None, None] * log_probs.exp()).sum(0)
+    assert (arith - geo).abs().max() > 1e-3  # the arithmetic mean is a different average
