@@ -9,7 +9,7 @@ fits, each on about two thirds of the data; then ask whether bagging neural
 networks is useful and affordable, and how dropout relates to it. The
 claims shown here: under the Gauss–Markov assumptions the bagged ensemble
 has the same (zero) bias and a *larger* variance than the single fit, by an
-amount we compute exactly for every :math:`m`; for networks, whose variance
+amount we compute for every :math:`m`; for networks, whose variance
 is large, bagging helps but multiplies the compute by :math:`m`; dropout
 trains an exponentially large ensemble of weight-sharing subnetworks for
 roughly the price of one network, and for a softmax output the halved
@@ -69,9 +69,9 @@ weights average that ensemble exactly, as a geometric mean.
 # :math:`V_{\text{OLS}} + D_\infty`, never below OLS.
 #
 # **Answer.** Bias: both zero. Variance: the ensemble's is at least that of
-# the single fit, with equality only if :math:`\E_S B_S` and every
-# :math:`B_{S_k}` vanish in the direction of :math:`x` (e.g. every subset is
-# the whole data set). Averaging reduces the variance *of the members*,
+# the single fit, with equality only if :math:`B_S^\top x = 0` for every
+# subset that can be drawn (e.g. every subset is the whole data set; for
+# :math:`m \to \infty` it suffices that :math:`(\E_S B_S)^\top x = 0`). Averaging reduces the variance *of the members*,
 # each of which used only 2/3 of the data, but cannot beat the estimator that
 # uses all of it optimally. Bagging helps unstable, high-variance, non-linear
 # learners, not OLS.
@@ -96,6 +96,7 @@ from nntheory.seeding import base_seed
 SEED = base_seed(0)
 rng = np.random.default_rng(SEED)
 n_samples, n_features, sigma, subset_fraction = 60, 5, 1.0, 2 / 3
+subset_size = int(round(subset_fraction * n_samples))  # 40 rows
 X = rng.standard_normal((n_samples, n_features))
 w_true = rng.standard_normal(n_features)
 X_eval = rng.standard_normal((200, n_features))
@@ -107,7 +108,7 @@ print(f"D_inf = {exact.excess_inf:.3e} +- {exact.excess_inf_se:.1e}   (infinite 
       f"{exact.variance(np.inf) / exact.ols - 1:.2%} above OLS)")
 # Every member is unbiased: A_S X = I for every subset (checked on 100 random subsets).
 worst = max(np.abs(np.linalg.pinv(X[idx]) @ X[idx] - np.eye(n_features)).max()
-            for idx in (rng.choice(n_samples, size=40, replace=False) for _ in range(100)))
+            for idx in (rng.choice(n_samples, size=subset_size, replace=False) for _ in range(100)))
 print(f"max |A_S X - I| over 100 subsets = {worst:.1e}")
 
 # %%
@@ -480,7 +481,8 @@ for n in (10, 100, 1000):
 # **1.3** Dropout with :math:`p_{\text{keep}} = 0.5` on every hidden layer
 # trains an ensemble of :math:`2^n` subnetworks that share their weights, a
 # few of them (one per example) at every step, at roughly the cost of one
-# network (longer training, same memory and inference). The weight-scaling
+# network (same memory and inference cost; Srivastava et al. report two to
+# three times longer training than without dropout). The weight-scaling
 # rule then averages the ensemble in one pass: the arithmetic mean exactly
 # for a linear output, the renormalised geometric mean exactly for a softmax
 # output after one dropout layer (both printed differences at rounding level),

@@ -35,10 +35,11 @@ paper's Figure 8 reports.
 # data more often than several simpler ones that do the same job.
 #
 # The evidence they show (Section 7): **Figure 7**, the features of a
-# one-hidden-layer autoencoder with 256 ReLUs on MNIST: without dropout
-# each unit's weights look like noise, meaningful only together with the
-# others; with dropout (:math:`p = 0.5`) the units detect edges, strokes and
-# spots, each meaningful on its own. **Figure 8**, sparsity: as a side effect
+# one-hidden-layer autoencoder with 256 ReLUs on MNIST: both versions
+# reconstruct equally well, but without dropout no single unit seems to
+# detect a meaningful feature (the units have co-adapted to reconstruct
+# together), while with dropout (:math:`p = 0.5`) the units detect edges,
+# strokes and spots, each meaningful on its own. **Figure 8**, sparsity: as a side effect
 # of dropout, without any sparsity penalty, the hidden activations become
 # sparse: the mean activation of a unit drops from about 2.0 to about 0.7,
 # and the histogram of activations gets a sharp peak at zero.

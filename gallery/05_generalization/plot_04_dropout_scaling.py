@@ -13,7 +13,8 @@ unit with probability :math:`p` and asks why the weights are multiplied by
 sheet's :math:`p`, the second's :math:`1-p`). We show that the scaling makes
 the test-time pre-activations equal to their training-time *expectation*
 (exactly for the linear layer that follows dropout, only approximately after
-a nonlinearity), and that the two dropout versions represent the same
+a nonlinearity, and exactly again, as a geometric mean, for a softmax output
+after a single dropout layer), and that the two dropout versions represent the same
 functions but are not trained identically by SGD with the same learning
 rate.
 """
@@ -189,7 +190,7 @@ for ax, mc, idx, name in ((axes[0], means[0], 0, "pre-activation $a^{(2)}$ (line
     ax.set_ylabel("deterministic test-time pass")
     ax.set_title(name, fontsize=11)
     ax.legend(fontsize=9)
-fig.suptitle("$p_{\\mathrm{keep}} = 0.8$: scaling by $p_{\\mathrm{keep}}$ matches the mean over masks exactly before a ReLU, nearly after", fontsize=11)
+fig.suptitle("$p_{\\mathrm{keep}} = 0.8$: scaling by $p_{\\mathrm{keep}}$ matches the mean over masks exactly before a ReLU, only approximately after", fontsize=11)
 fig.tight_layout()
 
 # %%
