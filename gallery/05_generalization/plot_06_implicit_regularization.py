@@ -221,13 +221,15 @@ axes[1].legend(fontsize=9)
 fig.tight_layout()
 
 # %%
-# The flow of :math:`L` keeps :math:`a^2 - b^2` to integration accuracy; GD
-# drifts, and for :math:`\varepsilon \le 0.1` the modified flow reproduces
-# most of that drift; the part it misses shrinks with :math:`\varepsilon`
-# (roughly in proportion to it), as a higher-order remainder should, and at
-# :math:`\varepsilon = 0.2` it is already the larger part.
-assert all(abs(balance(f)[-1]) < 1e-6 for _, f, _ in paths.values())  # conserved by the flow of L (RK4 error)
-assert all(0 <= unexplained[lr] < 0.5 for lr in lrs if lr <= 0.1), unexplained  # "most of the drift"
+# The flow of :math:`L` keeps :math:`a^2 - b^2` up to an integration error
+# below 0.1% of GD's drift; GD drifts, and for :math:`\varepsilon \le 0.05`
+# (the figure) the modified flow reproduces most of that drift; the part it
+# misses shrinks with :math:`\varepsilon` (roughly in proportion to it), as a
+# higher-order remainder should, and at :math:`\varepsilon = 0.2` it is
+# already the larger part.
+assert all(abs(balance(f)[-1]) < 1e-3 * abs(balance(g)[-1]) for g, f, _ in paths.values())  # conserved by the flow of L
+assert all(0 <= unexplained[lr] < 0.5 for lr in lrs if lr <= 0.05), unexplained  # "most of the drift"
+assert unexplained[0.2] > 0.5, unexplained
 assert all(unexplained[a] < unexplained[b] for a, b in zip(lrs, lrs[1:])), unexplained
 
 # %%
@@ -420,9 +422,9 @@ assert abs(a_floor[i_min] - np.sqrt(c)) < 2 * (a_floor[1] - a_floor[0]) and on_f
 # The printed maximal distances fall like :math:`\varepsilon` for the flow of
 # :math:`L` and like :math:`\varepsilon^2` for the flow of the modified loss.
 # The first figure shows the mechanism: the flow of :math:`L` conserves
-# :math:`a^2 - b^2`, GD does not, and for small steps the modified flow
-# reproduces most of GD's drift (the remainder is of higher order in
-# :math:`\varepsilon`). A
+# :math:`a^2 - b^2`, GD does not, and for small steps (here
+# :math:`\varepsilon \le 0.05`) the modified flow reproduces most of GD's
+# drift (the remainder is of higher order in :math:`\varepsilon`). A
 # finite step is not a noisy version of gradient flow but an
 # exact-to-second-order version of a *different* flow. But the full-batch
 # regulariser :math:`\frac{\varepsilon}{4}\|\nabla L\|^2` only acts where
