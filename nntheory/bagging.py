@@ -216,6 +216,8 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
         raise ValueError(f"X must be (n_samples, n_features) and X_eval (n_eval, n_features), got {X.shape} and {X_eval.shape}")
     if not 0.0 < subset_fraction <= 1.0:
         raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction!r}")
+    if not noise_std >= 0:
+        raise ValueError(f"noise_std must be non-negative, got {noise_std!r}")
     if not isinstance(n_groups, int) or n_groups < 2:
         raise ValueError(f"n_groups must be an int >= 2, got {n_groups!r}")
     if not isinstance(n_subsets, int) or n_subsets < 2 * n_groups:

@@ -110,6 +110,8 @@ def test_bagged_ols_variance_full_subsets_and_bad_input(rng):
         res.excess(0.5)
     with pytest.raises(ValueError, match="subset_fraction"):
         bagged_ols_variance(X, X, 1.0, subset_fraction=0.0, rng=rng)
+    with pytest.raises(ValueError, match="noise_std"):
+        bagged_ols_variance(X, X, -1.0, rng=rng)
     with pytest.raises(ValueError, match="n_subsets"):
         bagged_ols_variance(X, X, 1.0, n_subsets=3, rng=rng)
     with pytest.raises(ValueError, match="full column rank"):
