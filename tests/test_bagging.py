@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nntheory.bagging import bagged_ols_fit, bias_variance_mc, ols_fit
+from nntheory.bagging import bagged_ols_variance, bagged_ols_fit, bias_variance_mc, ols_fit
 
 
 def test_ols_against_normal_equations(rng):
@@ -33,13 +33,22 @@ def test_bias_variance_of_ols_against_closed_form(rng):
 
 
 def test_bagged_is_unbiased_and_no_better_than_ols(rng):
+    # Each Monte Carlo variance is compared with its own exact-in-noise value
+    # (not with the other estimate: two independent estimates could swap order).
     X = rng.standard_normal((30, 3))
     X_eval = rng.standard_normal((10, 3))
     w = np.array([1.0, -2.0, 0.5])
-    b_ols, v_ols = bias_variance_mc(lambda X, y, r: ols_fit(X, y), X, w, 1.0, X_eval, n_trials=1500, rng=rng)
-    b_bag, v_bag = bias_variance_mc(lambda X, y, r: bagged_ols_fit(X, y, n_models=10, rng=r), X, w, 1.0, X_eval, n_trials=1500, rng=rng)
-    assert b_bag < 10 * v_bag / 1500
-    assert v_bag > v_ols
+    n_trials, m = 1500, 10
+    exact = bagged_ols_variance(X, X_eval, 1.0, n_subsets=20_000, rng=rng)
+    var_bag = exact.ols + exact.excess_one / m + (1 - 1 / m) * exact.excess_inf
+    assert var_bag > exact.ols  # bagging cannot beat OLS (Gauss-Markov)
+    b_ols, v_ols = bias_variance_mc(lambda X, y, r: ols_fit(X, y), X, w, 1.0, X_eval, n_trials=n_trials, rng=rng)
+    b_bag, v_bag = bias_variance_mc(lambda X, y, r: bagged_ols_fit(X, y, n_models=m, rng=r), X, w, 1.0, X_eval, n_trials=n_trials, rng=rng)
+    se = np.sqrt(2 / (n_trials - 1))  # relative s.e. of a sample variance (Gaussian predictions)
+    assert abs(v_ols / exact.ols - 1) < 4 * se, (v_ols, exact.ols)
+    assert abs(v_bag / var_bag - 1) < 4 * se + 4 * exact.excess_one_se / var_bag, (v_bag, var_bag)
+    # squared bias: its Monte Carlo estimate has mean variance / n_trials when the estimator is unbiased
+    assert b_ols < 10 * v_ols / n_trials and b_bag < 10 * v_bag / n_trials
 
 
 def test_bad_input(rng):
