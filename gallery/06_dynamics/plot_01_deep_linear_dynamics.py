@@ -486,7 +486,8 @@ for ax, k, loss in zip(axes.flat, STEPS, losses):
     s_line(ax, W1_0, W2_0, alpha1[-1])
     ax.set_xlim(alpha1[0], alpha1[-1])
     ax.set_ylim(alpha2[0], alpha2[-1])
-    ax.set_title(f"k = {k}: median $\\log_{{10}} L$ = {median_log10(loss[stable]):.0f} below the line,\n{np.mean(np.isinf(loss)):.1%} of all cells diverged", fontsize=11)
+    median_text = f"{median_log10(loss[stable]):.0f}".replace("-", "\u2212")  # a typographic minus
+    ax.set_title(f"k = {k}: median $\\log_{{10}} L$ = {median_text} below the line,\n{np.mean(np.isinf(loss)):.1%} of all cells diverged", fontsize=11)
 for ax in axes[1]:
     ax.set_xlabel(r"$\alpha_1$", fontsize=12)
 for ax in axes[:, 0]:

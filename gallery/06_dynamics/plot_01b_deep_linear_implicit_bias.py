@@ -146,11 +146,11 @@ assert Q_err < 1e-14, Q_err  # Q(k+1) = (1 - p_k^2) Q(k), up to rounding
 # %%
 # How much a whole run moves C and Q
 # ----------------------------------
-# Below the line :math:`s(0) < 4` the previous page proved three facts that
-# we now use: :math:`s(k)` never rises;
-# :math:`p_k = t u \le \big(\tfrac{t + u}{2}\big)^2 = s(k)^2/4 \le s(0)^2/4`
-# (with :math:`t = \alpha_1 w_2^2`, :math:`u = \alpha_2 w_1^2`); and
-# :math:`\sum_k p_k \le s(0)/(4 - s(0))`. With
+# Below the line :math:`s(0) < 4` the previous page proved that
+# :math:`s(k)` never rises and that :math:`\sum_k p_k \le s(0)/(4 - s(0))`;
+# with :math:`t = \alpha_1 w_2^2` and :math:`u = \alpha_2 w_1^2`, the
+# inequality of arithmetic and geometric means adds
+# :math:`p_k = t u \le \big(\tfrac{t + u}{2}\big)^2 = s(k)^2/4 \le s(0)^2/4`. With
 # :math:`C(\infty) = C(0)\prod_k (1 - p_k)`,
 # :math:`Q(\infty) = Q(0)\prod_k (1 - p_k^2)` and
 # :math:`\prod_k (1 - x_k) \ge 1 - \sum_k x_k` for :math:`0 \le x_k \le 1`:
@@ -334,12 +334,12 @@ proved = 2 * np.sqrt(2) / 2.5  # s(0) = 2 sqrt 2
 first_flip = alphas[p_sweep > 1].min()  # the first rate at which some step flips the sign of C
 
 fig, ax = plt.subplots(figsize=(9.5, 5.2), layout="constrained")
-ax.plot(alphas[converged], sharpness[converged], "o", ms=3, color="#0072B2", label="GD: sharpness of the landing point")
+ax.plot(alphas[converged], sharpness[converged], "o", ms=3, color="#0072B2", zorder=4, label="GD: sharpness of the landing point")
 ax.axhline(2.0, color="black", alpha=0.5, lw=2, label="gradient flow: $w_1(0)^2 - w_2(0)^2 = 2$")
 ax.plot(alphas, 2 - alphas / 4, ":", color="black", lw=2, label=r"first order in $\alpha$: $2 - \alpha/4$")
 ax.plot(alphas[alphas < 1.6], lam_Q_sweep, "-", color="#009E73", lw=2, label=r"$Q$ conserved (third order)")
 ax.plot(alphas, 2 / alphas, "--", color="#D55E00", lw=2, label=r"stability limit $2/\alpha$")
-ax.axvline(first_flip, color="#CC79A7", ls="-.", lw=1.5, label=rf"$\alpha = {first_flip:.2f}$: first step with $p_k > 1$")
+ax.axvline(first_flip, color="#CC79A7", ls="-.", lw=1.2, zorder=1, label=rf"$\alpha = {first_flip:.2f}$: first step with $p_k > 1$")
 ax.axvspan(proved, alphas[diverged].min(), color="0.93", label=r"$s(0) > 2\sqrt{2}$: not covered by the proof")
 ax.axvspan(alphas[diverged].min(), alphas[-1], color="0.8", label="GD diverged")
 ax.set_ylim(0, 3.2)
@@ -481,10 +481,11 @@ ax.set_xlabel(r"rate ratio $r = \alpha_2 / \alpha_1$", fontsize=12)
 ax.set_ylabel("final weight magnitude", fontsize=12)
 ax.legend(fontsize=9, loc="center right")
 ax.set_title(r"$\sqrt{\alpha_1\alpha_2} = 0.01$: the rate ratio decides which layer is switched off", fontsize=11)
+names = {"flow": "flow ($C$ conserved)", "first-order": "first order", "gd-invariant": "$Q$ conserved"}
 for (m, e), colour, marker in zip(max_err.items(), ["#0072B2", "#E69F00", "#009E73"], ["o", "s", "^"]):
-    ax_err.loglog(g, e, "-" + marker, color=colour, label=f"{m}: slope {slopes[m]:.2f}")
+    ax_err.loglog(g, e, "-" + marker, color=colour, label=f"{names[m]}: slope {slopes[m]:.2f}")
 ax_err.set_xlabel(r"geometric mean of the rates $\sqrt{\alpha_1\alpha_2}$", fontsize=12)
-ax_err.set_ylabel(r"largest error of $w_1(\infty)^2 + w_2(\infty)^2$ over $r$", fontsize=12)
+ax_err.set_ylabel(r"largest error of the squared landing weights", fontsize=12)
 ax_err.legend(fontsize=10, title="prediction", loc="lower right")
 ax_err.set_title("Errors of first, second and third order in the rates", fontsize=11)
 plt.show()
@@ -521,7 +522,7 @@ assert np.all((np.abs(v1) > np.abs(v2))[:, done & (r > W0b[1] ** 2 / W0b[0] ** 2
 # per-layer and with equal rates (printed); as the proof requires, every
 # one of them has :math:`s(0) > 2\sqrt2` (larger :math:`|C|`) or
 # :math:`s(0) > 2` (sharper).
-print("  w(0)          alpha  s(0)   p_0    C(1)/C(0)  flow sharpness  GD lands at        GD sharpness  |C(inf)/C(0)|")
+print("  w(0)        alpha  s(0)   p_0  C(1)/C(0)  flow sharp.  GD lands at       GD sharp.  |C(inf)/C(0)|")
 counter = []
 for start, rate in [((1.3, -1.0), 1.2), ((1.5, 1.2), 0.8)]:
     run = deep_linear.gd_trajectory(*start, rate, rate, 3000)
@@ -530,8 +531,8 @@ for start, rate in [((1.3, -1.0), 1.2), ((1.5, 1.2), 0.8)]:
     gd_lam = run.w1[-1] ** 2 + run.w2[-1] ** 2
     p0 = rate**2 * (start[0] * start[1]) ** 2
     counter.append((rate * (start[0] ** 2 + start[1] ** 2), p0, c_run[1] / c_run[0], flow_lam, (run.w1[-1], run.w2[-1]), gd_lam, abs(c_run[-1] / c_run[0])))
-    print(f"({start[0]:4.1f}, {start[1]:4.1f}) {rate:6.1f} {counter[-1][0]:5.2f} {p0:6.2f} {counter[-1][2]:10.2f} {flow_lam:15.3f}   "
-          f"({run.w1[-1]:+.3f}, {run.w2[-1]:+.3f}) {gd_lam:13.3f} {counter[-1][6]:14.3f}   L(3000) = {run.loss[-1]:.0e}")
+    print(f"({start[0]:4.1f}, {start[1]:4.1f}) {rate:5.1f} {counter[-1][0]:5.2f} {p0:5.2f} {counter[-1][2]:10.2f} {flow_lam:12.3f}  "
+          f"({run.w1[-1]:+.3f}, {run.w2[-1]:+.3f}) {gd_lam:9.3f} {counter[-1][6]:14.3f}")
     assert run.loss[-1] < 1e-30 and gd_lam > flow_lam  # lands, and sharper than the flow
 (s_a, p_a, ratio_a, flow_a, end_a, gd_a, _), (s_b, p_b, _, flow_b, _, gd_b, _) = counter
 np.testing.assert_allclose([s_a, p_a, ratio_a, flow_a, gd_a], [3.23, 2.43, -1.43, 0.69, 0.882], atol=0.005)  # the typed numbers
@@ -539,14 +540,14 @@ np.testing.assert_allclose([abs(end_a[0]), abs(end_a[1])], [0.0, 0.939], atol=0.
 np.testing.assert_allclose([s_b, p_b, flow_b, gd_b], [2.95, 2.07, 0.810, 0.841], atol=0.005)
 
 larger_C = landed & (np.abs(C_end) > np.abs(C_0) + 1e-12 * T_0)
-print("                 landed   |C(inf)| > |C(0)|   sharper than the flow   smallest s(0) among them")
+print("                 landed  |C(inf)| > |C(0)|  sharper than the flow  smallest s(0) of each")
 fractions = {}
 for name, group in [("per-layer rates", ~equal), ("equal rates", equal)]:
     n_landed = (landed & group).sum()
     fractions[name] = (np.mean(larger_C[landed & group]), np.mean(sharper[landed & group]))
     se = [np.sqrt(f * (1 - f) / n_landed) for f in fractions[name]]
-    print(f"{name:16s} {n_landed:6d} {fractions[name][0]:12.1%} +- {se[0]:.1%} {fractions[name][1]:14.1%} +- {se[1]:.1%}"
-          f"      {s_0[larger_C & group].min():.3f}, {s_0[sharper & group].min():.3f}")
+    print(f"{name:16s} {n_landed:6d} {fractions[name][0]:11.1%} +- {se[0]:.1%} {fractions[name][1]:13.1%} +- {se[1]:.1%}"
+          f"   {s_0[larger_C & group].min():.3f}, {s_0[sharper & group].min():.3f}")
     # "a few percent": each fraction is at least 10 standard errors (~0.2 %) away from 1 % and from 10 %.
     assert all(0.01 < f < 0.10 for f in fractions[name]), (name, fractions[name])
 assert np.all(s_0[larger_C] > 2 * np.sqrt(2)) and np.all(s_0[sharper] > 2)  # as the proof requires
