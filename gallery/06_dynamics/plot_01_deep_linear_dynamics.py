@@ -578,7 +578,7 @@ assert agree == 1.0, agree  # every off-axis cell of this grid: converging below
 # :math:`s(k)` never rises, and at :math:`(a, 0)` it equals
 # :math:`\alpha_2 a^2 = \alpha\lambda`, so
 # :math:`\alpha\lambda = s(\infty) \le s(0)`. A run cannot land with a
-# larger step-size-times-sharpness than it starts with: a small
+# step-size-times-sharpness above its starting kernel :math:`s(0)`: a small
 # :math:`s(0)` (small rates or small weights) forces a slow end. We run 3,000 random rate pairs of
 # the same rectangle for 400 steps with
 # :func:`~nntheory.deep_linear.gd_trajectory`, read off the landing point,
