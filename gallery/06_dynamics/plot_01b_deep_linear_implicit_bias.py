@@ -575,7 +575,7 @@ assert np.all(s_0[larger_C] > 2 * np.sqrt(2)) and np.all(s_0[sharper] > 2)  # as
 # the flow lands on :math:`w_1 w_2 = y` with :math:`w_1^2 - w_2^2 = \alpha C`,
 # where the Hessian has eigenvalues 0 and :math:`w_1^2 + w_2^2`, so the GFS
 # sharpness is :math:`\sqrt{\alpha^2 C^2 + 4y^2}`, increasing in
-# :math:`|C|` (both checked below). So for two layers GD lowers the GFS
+# :math:`|C|` (both checked below). So for two layers GD does not raise the GFS
 # sharpness at step :math:`k` exactly when :math:`2\eta^2 L(k) \le 2`,
 # whatever the target: a correct theorem of monotone decrease must have
 # conditions that keep :math:`2\eta^2 L \le 2` along the run. Our two
