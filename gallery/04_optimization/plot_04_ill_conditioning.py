@@ -299,11 +299,11 @@ assert abs(slopes["heavy-ball momentum"] - 0.5) < 0.1, slopes  # "proportional t
 np.testing.assert_allclose(k_theory, kappas / 2 * np.log(1 / TOL), rtol=1 / kappas[0] ** 2)
 
 # %%
-# Why the measured GD counts sit below the theory column
-# ------------------------------------------------------
-# The theory column is the **worst case**: it assumes the whole initial error
-# lies along the slowest eigenvector. A random start in :math:`D = 50`
-# dimensions puts only a fraction
+# Why the measured GD counts sit below the worst-case column
+# ----------------------------------------------------------
+# The last column of the table is the **worst case**: it assumes the whole
+# initial error lies along the slowest eigenvector. A random start in
+# :math:`D = 50` dimensions puts only a fraction
 # :math:`w = \sqrt{c_1^2 + c_D^2}/\|c\|` of its norm (typically about
 # :math:`\sqrt{2/D} = 0.2`) on the two directions that contract at the
 # slowest rate :math:`\rho`; the other components die faster. Late in the run
