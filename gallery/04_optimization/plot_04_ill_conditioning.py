@@ -385,8 +385,12 @@ assert np.all(gd < np.ceil(k_theory)), "a random start is never slower than the 
 # against :math:`0.96079`. The optimal heavy ball is critically damped with
 # every root of modulus :math:`\sqrt{\mu^\star}`, and at the same time
 # within a relative :math:`\approx 1/\kappa` of divergence in
-# :math:`(\alpha, \mu)`: an estimate of :math:`\lambda_{\max}` that is too
-# small by a relative :math:`1/\kappa` already breaks it. Below we raise
+# :math:`(\alpha, \mu)`. In practice :math:`\lambda_{\max}` is estimated:
+# tuning with an estimate :math:`\hat L = \lambda_{\max}(1 - 1/\kappa)`
+# (both :math:`\alpha` and :math:`\mu` computed from :math:`\hat L`) puts the
+# method exactly on the boundary, since then :math:`\alpha\lambda_{\max}/2(1
+# + \mu) = \hat\kappa/(\hat\kappa + 1) \cdot \lambda_{\max}/\hat L = 1`, and
+# any lower estimate diverges. Below we raise
 # :math:`\alpha` by :math:`2/\kappa` (2 % at :math:`\kappa = 100`, 0.02 % at
 # :math:`\kappa = 10^4`) and run the problems of the table. The safe side is a
 # smaller :math:`\alpha` or a larger :math:`\mu`: a larger :math:`\mu` keeps
@@ -444,6 +448,11 @@ for kappa in (100.0, 1e4):
     np.testing.assert_allclose(hb_max_modulus(kappa, a_k, edge[kappa][0]), 1.0, rtol=1e-12)
     np.testing.assert_allclose(hb_max_modulus(kappa, a_k * (1 + 1 / kappa), mu_k), 1.0, rtol=1e-12)
     assert edge[kappa][1] > 1  # raising alpha by 2/kappa: a root outside the unit circle
+    # tuned with the estimate L_hat = L (1 - 1/kappa): exactly on the boundary; 1e-3 lower: outside
+    for shrink, expected in ((1 - 1 / kappa, "on"), ((1 - 1 / kappa) * (1 - 1e-3), "out")):
+        a_hat, mu_hat = hb_optimal(kappa * shrink)
+        r_hat = hb_max_modulus(kappa, a_hat, mu_hat)
+        assert (abs(r_hat - 1) < 1e-9) if expected == "on" else (r_hat > 1), (kappa, shrink, r_hat)
 # the values typed in the text, to their rounding
 assert abs(edge[100.0][0] - 0.6529) < 5e-5 and abs(hb_optimal(100.0)[1] - 0.6694) < 5e-5
 assert abs(edge[1e4][0] - 0.96059) < 5e-6 and abs(hb_optimal(1e4)[1] - 0.96079) < 5e-6
@@ -474,7 +483,7 @@ ax0.set_ylabel("convergence factor per step", fontsize=12)
 ax0.set_xlim(0.3, 0.99)
 ax0.set_ylim(0.5, 1.5)
 ax0.set_title(r"$\kappa$ = 100: |r| = √μ* at the optimum, divergence just left of it", fontsize=12)
-ax0.legend(fontsize=9.5, loc="upper right")
+ax0.legend(fontsize=10, loc="upper right")
 alpha_ratio = np.linspace(0.9, 1.03, 1301)
 radius_alpha = hb_max_modulus(lam_demo[None, :], a_opt * alpha_ratio[:, None], mu_opt).max(axis=1)
 ax1.plot(alpha_ratio, radius_alpha, color="#0072B2", lw=2.5, label="largest root modulus")
@@ -485,7 +494,7 @@ ax1.set_xlabel(r"step $\alpha/\alpha^\star$ ($\mu = \mu^\star$ fixed)", fontsize
 ax1.set_ylabel("convergence factor per step", fontsize=12)
 ax1.set_ylim(0.5, 1.5)
 ax1.set_title(r"$\kappa$ = 100: 1 % more step and heavy ball diverges", fontsize=12)
-ax1.legend(fontsize=9.5, loc="upper left")
+ax1.legend(fontsize=10, loc="upper left")
 for ax in (ax0, ax1):
     ax.tick_params(labelsize=11)
 plt.show()
@@ -578,7 +587,7 @@ markers = {"GD (best fixed step)": "o", "heavy-ball momentum": "s", "Newton": "^
 kk = np.logspace(1, 4, 100)
 s_kk = (np.sqrt(kk) - 1) / (np.sqrt(kk) + 1)
 k_up_kk = [first_k_below(lambda k: (1 + (1 + s) * k) * s**k) for s in s_kk]
-fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+fig, ax = plt.subplots(figsize=(7.5, 5.4), layout="constrained")
 for name, its in results.items():
     ax.loglog(kappas, its, markers[name], color=colours[name], ms=9, label=name)
 ax.loglog(kappas, gd_worst, "o", mfc="none", color=colours["GD (best fixed step)"], ms=12, mew=1.5, label=r"GD from a start on $u_{\min}$")
@@ -589,7 +598,8 @@ ax.loglog(kk, k_up_kk, color=colours["heavy-ball momentum"], lw=1.2, ls=":", lab
 ax.set_xlabel(r"condition number $\kappa = \lambda_{\max}/\lambda_{\min}$", fontsize=12)
 ax.set_ylabel(r"iterations to $\|\theta_k-\theta^\star\| \leq 10^{-6}\|\theta_0-\theta^\star\|$", fontsize=11)
 ax.set_title("GD needs ∝ κ iterations, heavy ball ∝ √κ (quadratics), Newton one", fontsize=12)
-ax.legend(fontsize=8.5, loc="upper left")
+ax.set_ylim(0.5, 1e7)  # room above the data for the legend
+ax.legend(fontsize=10, loc="upper left")
 ax.tick_params(labelsize=11)
 plt.show()
 
@@ -621,7 +631,7 @@ plt.show()
 # keeps an accelerated rate on *every* such function: :math:`f(x_k) - f^\star
 # \le (1 - 1/\sqrt\kappa)^k\,\bigl(f(x_0) - f^\star + \tfrac m2\|x_0 -
 # x^\star\|^2\bigr)` (Nesterov, *Introductory Lectures on Convex
-# Optimization*, 2004, Thm 2.2.3), about :math:`\sqrt\kappa\ln(1/\varepsilon)`
+# Optimization*, 2004, §2.2), about :math:`\sqrt\kappa\ln(1/\varepsilon)`
 # iterations. (``nntheory.optim.sgd(..., nesterov=True)`` is the same method
 # in torch's form, whose iterates are the look-ahead points :math:`y_k`.) We
 # run both from 2001 starts in :math:`[-10, 10]` for 3000 steps.
@@ -656,12 +666,19 @@ for k in range(3000):
 tail = np.array(tail)  # (6, 2001): the last six iterates
 cycling = np.abs(tail).max(axis=0) > 0.1
 beta = (np.sqrt(L_LRP / M_LRP) - 1) / (np.sqrt(L_LRP / M_LRP) + 1)
-x_prev, x_nes, f_nes = x0s.copy(), x0s.copy(), [lrp_f(x0s)]
+x_prev, x_nes, f_nes, y_nes = x0s.copy(), x0s.copy(), [lrp_f(x0s)], []
 for k in range(3000):
     y = x_nes + beta * (x_nes - x_prev)
     x_prev, x_nes = x_nes, y - lrp_grad(y) / L_LRP
     f_nes.append(lrp_f(x_nes))
+    y_nes.append(y)
 f_nes = np.array(f_nes)  # (3001, 2001)
+# "optim.sgd(nesterov=True) is the same method in torch's form, its iterates the look-ahead points y_k"
+rule = optim.sgd(1 / L_LRP, momentum=beta, nesterov=True)
+theta, state = x0s.copy(), rule.init(x0s)
+for k in range(30):
+    np.testing.assert_allclose(theta, y_nes[k], rtol=1e-10, atol=1e-12)
+    theta, state = rule.update(theta, lrp_grad(theta), state)
 nesterov_bound = (1 - np.sqrt(M_LRP / L_LRP)) ** np.arange(3001)[:, None] * (lrp_f(x0s) + 0.5 * M_LRP * x0s**2)
 in_window = (x0s >= 3.07) & (x0s <= 3.46)
 print(f"heavy ball (alpha 1/9, mu 4/9): {cycling.sum()} of {len(x0s)} starts still cycle after 3000 steps, e.g. every start in [3.07, 3.46]: {cycling[in_window].all()}")
