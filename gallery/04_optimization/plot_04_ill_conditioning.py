@@ -205,6 +205,8 @@ ax.tick_params(labelsize=11)
 plt.show()
 
 # %%
+# Momentum and Newton on the same problems
+# ----------------------------------------
 # Heavy-ball momentum (:func:`nntheory.optim.sgd` with ``momentum``, torch's
 # convention :math:`b \leftarrow \mu b + g`, :math:`\theta \leftarrow \theta
 # - \alpha b`, which is Polyak's method
@@ -224,7 +226,8 @@ plt.show()
 # Problems: :math:`D = 50`, eigenvalues spaced logarithmically in
 # :math:`[1, \kappa]`, random eigenvectors, a random start; stop when
 # :math:`\|\theta_k - \theta^\star\| \le 10^{-6}\|\theta_0 - \theta^\star\|`.
-# GD also runs from a start on :math:`u_{\min}`, the worst case.
+# GD also runs from a start on :math:`u_{\min}`, its worst case, and heavy
+# ball from a start on :math:`u_{\max}`, its worst case (shown below).
 D, TOL = 50, 1e-6
 kappas = np.logspace(1, 4, 7)
 
