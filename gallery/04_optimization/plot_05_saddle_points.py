@@ -392,7 +392,8 @@ plt.show()
 # Auffinger, Ben Arous and Černý turn into an exact GOE expectation for every
 # :math:`n` (:func:`nntheory.spin_glass.expected_critical_points`). For
 # :math:`n = 12` it gives a share of minima of about 1 %, the same order as
-# in our sample, and some :math:`10^{14}` times the probability that an
+# in our sample (whose total is of the same order as the expected total, so
+# it covers much of this landscape), and some :math:`10^{14}` times the probability that an
 # :math:`11 \times 11` GOE matrix (the tangent space has :math:`n - 1 = 11`
 # dimensions) is positive definite, and even above the coin-flip
 # :math:`2^{-11}`. For large :math:`n` the expected total grows like
@@ -462,6 +463,7 @@ assert 0.005 < kr_share[N_SPINS][0] < 0.02  # "about 1 %"
 # "the same order as in our sample": within a factor 4 (the number of minima found, 5-9 under our
 # seeds, fluctuates from landscape to landscape like a count with mean ~7)
 assert 0.25 < found_share / kr_share[N_SPINS][0] < 4, (found_share, kr_share[N_SPINS][0])
+assert 0.5 < len(crit) / kr_total < 2, (len(crit), kr_total)  # "total of the same order as the expected total"
 assert 1e13 < kr_share[N_SPINS][0] / p_goe_tangent < 1e15  # "some 10^14 times" P(GOE > 0)
 assert kr_share[N_SPINS][0] > 2.0 ** -(N_SPINS - 1)  # "even above the coin flip"
 rates = [-np.log(v[0]) / k for k, v in kr_share.items()]
