@@ -267,7 +267,7 @@ def critical_points(J: np.ndarray, starts: np.ndarray, *, n_iter: int = 50, tol:
 
 
 def expected_critical_points(n: int, n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Expected number of critical points of each index on the sphere, by the Kac–Rice identity.
+    r"""Expected number of critical points of each index on the sphere, by the Kac–Rice identity.
 
     Auffinger, Ben Arous and Černý (2013) reduce the Kac–Rice count to a GOE
     expectation, :math:`E\,\mathrm{Crt}_{n,k} = 2\sqrt{2/3}\,2^{n/2}\,
