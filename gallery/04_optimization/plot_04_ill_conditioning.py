@@ -466,8 +466,7 @@ for kappa in (100.0, 1e4):
     Hmat, _, theta0 = quadratics[i]
     a_k, mu_k = hb_optimal(kappa)
     n_steps = 200 if kappa == 100.0 else 2000
-    theta, state = theta0.copy(), None
-    rule = optim.sgd(a_k * (1 + 2 / kappa), momentum=mu_k)
+    rule, theta = optim.sgd(a_k * (1 + 2 / kappa), momentum=mu_k), theta0.copy()
     state = rule.init(theta)
     for _ in range(n_steps):
         theta, state = rule.update(theta, Hmat @ theta, state)
@@ -614,7 +613,7 @@ plt.show()
 # :math:`m`-strongly convex function with :math:`L`-Lipschitz gradient,
 # Polyak's optimal parameters need not converge at all. Lessard, Recht and
 # Packard (*Analysis and design of optimization algorithms via integral
-# quadratic constraints*, SIAM J. Optim., 2016, §4.6) give a one-dimensional
+# quadratic constraints*, SIAM J. Optim., 2016) give a one-dimensional
 # example with :math:`m = 1`, :math:`L = 25` (:math:`\kappa = 25`): the
 # gradient is continuous and piecewise linear with slopes 25, 1, 25,
 #
