@@ -690,7 +690,7 @@ plt.show()
 #   loss. On the spin glass the minima found lie among the lowest-lying
 #   critical points (the lowest 10 % by energy), the mean index rises
 #   steadily with the loss, and minima make up about 1 % of the critical
-#   points at :math:`n = 12` (Kac–Rice, matched by our sample), some
+#   points at :math:`n = 12` (Kac–Rice; the same order in our sample), some
 #   :math:`10^{14}` times the GOE probability, with a share that falls only
 #   like :math:`e^{-n/3}`. Saddles dominate at high loss: a method still at
 #   high loss is among saddles, with many directions of descent, not stuck in
