@@ -545,10 +545,15 @@ for i, c in enumerate(cs_tanh):
     axes[1, 2].plot(layers, (sim_tanh[c] - np.log(theory_tanh[c])).mean(0), "o-", ms=2.5, lw=1, color=okabe_ito[i], label=f"c = {c:.2f}")
     axes[1, 2].plot(layers, fluct_tanh[c].shift, "--", lw=1.2, color=okabe_ito[i])
 axes[1, 2].axhline(0.0, color="k", lw=1.2)
-axes[1, 2].legend(fontsize=10, loc="lower left", ncol=2, columnspacing=0.8)
-for ax in axes[1]:
+# The colours are those labelled in the panel above; here only the line styles.
+axes[1, 2].legend([plt.Line2D([], [], color="k", marker="o", ms=2.5, lw=1), plt.Line2D([], [], color="k", ls="--", lw=1.2)],
+                  ["simulation (per $c$)", "typical $s_l$, first order"], fontsize=10, loc="lower left")
+for ax in axes[1, :2]:
     lo, hi = ax.get_ylim()
     ax.set_ylim(min(lo, -1.6), max(hi, 0.6))  # room for the legend below the data
+lo, hi = axes[1, 2].get_ylim()
+axes[1, 2].set_ylim(min(lo, -1.0), max(hi, 0.4))  # tanh: the shifts are small, so a finer scale
+for ax in axes[1]:
     ax.set_xlabel("layer $l$", fontsize=12)
     ax.grid(True, alpha=0.3)
     ax.tick_params(labelsize=10)
@@ -633,7 +638,7 @@ levels = [-10, -5, math.log10(2), 5]
 cs_lines = ax.contour(layers, c_fine, theory_fine, levels=levels, colors="k", linewidths=1.0, linestyles="solid")
 # Labels placed by hand, each on its own contour and away from the edges.
 ax.clabel(cs_lines, fmt={lev: ("$q=2$" if lev == levels[2] else f"$10^{{{lev:.0f}}}$") for lev in levels}, fontsize=10,
-          manual=[(30, 1.13), (30, 1.36), (30, 2.0), (30, 2.55)], inline_spacing=4)
+          manual=[(44, 1.167), (30, 1.331), (30, 2.0), (40, 2.621)], inline_spacing=4)
 ax.set_xlabel("layer $l$", fontsize=12)
 ax.set_ylabel("$c = M\\sigma^2$", fontsize=12)
 ax.tick_params(labelsize=10)
@@ -717,7 +722,7 @@ assert np.all(np.abs(z_mean) < z_limit) and np.all(np.abs(z_var) < z_limit), (z_
 # The horizontal axis is :math:`l/M`; the grey curve is the typical network
 # at :math:`M = 256` out to :math:`L = 256`, which nearly coincides: what
 # matters is depth over width.
-fig, ax = plt.subplots(figsize=(8.5, 4.8))
+fig, ax = plt.subplots(figsize=(9, 6.2))
 l_s = np.arange(1, L_s + 1)
 for k in range(40):
     ax.semilogy(l_s / M_s, np.exp(log_s[k]), "-", lw=0.6, color=okabe_ito[5], alpha=0.6)
@@ -733,9 +738,9 @@ ax.set_xlabel("depth over width $l/M$", fontsize=12)
 ax.set_ylabel("$\\hat q_l / q_l$ (log scale)", fontsize=12)
 ax.tick_params(labelsize=10)
 ax.grid(True, which="major", alpha=0.3)
-ax.legend(fontsize=10, loc="center left", bbox_to_anchor=(1.01, 0.5))
+fig.legend(*ax.get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=2, frameon=False)  # below, off the data
 ax.set_title("He initialisation keeps the mean at any depth; one ReLU network\ndrifts below it and scatters once $L$ is comparable to $M$", fontsize=12)
-fig.tight_layout()
+fig.tight_layout(rect=(0, 0.17, 1, 1))
 # The M = 32 and M = 256 typical curves agree at the same l/M (to 5 % in log at l/M = 1).
 assert abs(f_s.shift[-1] / fb.shift[-1] - 1) < 0.05, (f_s.shift[-1], fb.shift[-1])
 

@@ -306,7 +306,7 @@ np.testing.assert_allclose(edge[3.0][0][1], -0.5 * relu_mlp_preactivations(X_tra
 # form of (c), :math:`\rho^t a + (1 - \rho^t) b_j` (weights only) or
 # :math:`\rho^t a` (both), with :math:`a = \max_x a_j(x; 0)`. A unit is alive
 # on the data once the solid line crosses zero; the vertical lines mark the
-# predicted revival steps :math:`t = 7` and :math:`t = 28` of the units with
+# predicted revival steps (printed above) of the units with
 # :math:`b_j > 0`. Until then the simulation is the closed form to rounding.
 # After it, the closed form no longer applies: the unit's data gradients are
 # no longer zero, and training moves its bias and weights. Here they are
