@@ -731,7 +731,7 @@ ax.fill_between(l_s / M_s, np.exp(f_s.shift - np.sqrt(f_s.variance)), np.exp(f_s
 ax.semilogy(l_s / M_s, np.exp(log_s.mean(0)), "o", ms=4, color=okabe_ito[4], label=f"geometric mean of {n_nets_s} networks, $M = {M_s}$")
 ax.semilogy(l_s / M_s, np.exp(f_s.shift), "k--", lw=1.2, label="typical network $e^{s_l}$, $M = 32$")
 fb = initialization.finite_width_log_moments([256] * 257, "relu")
-ax.semilogy(np.arange(1, 257) / 256, np.exp(fb.shift), "-", color="0.45", lw=2.5, alpha=0.7, zorder=1, label="typical network $e^{s_l}$, $M = 256$")
+ax.semilogy(np.arange(1, 257) / 256, np.exp(fb.shift), "-", color="0.45", lw=4, alpha=0.6, zorder=1, label="typical network $e^{s_l}$, $M = 256$")
 ax.axhline(1.0, color="k", lw=1.2, label="mean: $\\mathrm{E}[\\hat q_l] = q_l$")
 ax.plot([], [], "-", lw=0.6, color=okabe_ito[5], label="single networks ($M = 32$)")
 ax.set_xlabel("depth over width $l/M$", fontsize=12)
@@ -740,7 +740,7 @@ ax.tick_params(labelsize=10)
 ax.grid(True, which="major", alpha=0.3)
 fig.legend(*ax.get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=2, frameon=False)  # below, off the data
 ax.set_title("He initialisation keeps the mean at any depth; one ReLU network\ndrifts below it and scatters once $L$ is comparable to $M$", fontsize=12)
-fig.tight_layout(rect=(0, 0.17, 1, 1))
+fig.tight_layout(rect=(0, 0.14, 1, 1))
 # The M = 32 and M = 256 typical curves agree at the same l/M (to 5 % in log at l/M = 1).
 assert abs(f_s.shift[-1] / fb.shift[-1] - 1) < 0.05, (f_s.shift[-1], fb.shift[-1])
 

@@ -492,6 +492,7 @@ for ax, (name, (d_s, law_s, tanh_s)) in zip(axes, single_curves.items()):
     ax.semilogy(d_s, tanh_s, "o", ms=4, color=okabe_ito[0], label="tanh (autograd)")
     ax.set_xlabel("depth $N$", fontsize=12)
     ax.set_title(titles[name], fontsize=11)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=10)
 axes[0].set_ylabel("$|\\partial E / \\partial w^{(1)}_{11}|$", fontsize=12)
