@@ -360,14 +360,14 @@ for j, t_rev in enumerate(t_pred):
 #   still gets the gradient :math:`\partial y/\partial b_j = \alpha w^{(2)}_j`
 #   and can move back; no unit is ever exactly dead. (Checked below on the
 #   network of (a).)
-# * **A small positive bias at initialisation** (0.01 or 0.1 is common): a
+# * **A small positive bias at initialisation** (0.01, say): a
 #   unit then fires at least near :math:`x = 0`, where
 #   :math:`a_j(0) = b_j > 0`; and by (c) a positive bias that is not decayed
 #   is exactly what lets weight decay bring a unit back.
-# * **A lower learning rate** (or a warm-up): a unit usually dies when one
-#   large step pushes its bias and weights into the region where
-#   :math:`a_j < 0` on every input, and the size of that step is
-#   proportional to :math:`\eta`.
+# * **A lower learning rate** (or a warm-up): a unit dies when an update
+#   pushes its weights and bias into the region where :math:`a_j < 0` on
+#   every input, and every update is proportional to :math:`\eta`, so
+#   smaller steps are less likely to jump that far.
 # * **AdamW** (Loshchilov and Hutter, 2019) decays *decoupled* from the
 #   gradient: :math:`\theta \leftarrow (1 - \eta\lambda)\theta - \eta\,
 #   \hat m/(\sqrt{\hat v} + \epsilon)`. For a unit dead from the start its

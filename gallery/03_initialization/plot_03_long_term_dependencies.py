@@ -434,8 +434,8 @@ fig.tight_layout()
 # (B)'s eigenvectors and input; (A) uses the page's :math:`P`); below each,
 # a scan of 50 random instances from the page's seed shows that it is
 # typical. The linear laws come from the eigen-decomposition, not from a
-# float64 linear network (whose rounding, amplified by
-# :math:`(1/|\mu|)^{N-1}`, would not be negligible here).
+# float64 linear network, whose rounding error would be amplified by
+# :math:`(1/|\mu|)^{N-1}` in (A) and :math:`3^{N-1}` in (B).
 N_a, N_b = 20, 30
 ev_P, V_P = np.linalg.eigh(P)
 k2 = np.argsort(np.abs(ev_P))[-2]  # second-largest |eigenvalue|
