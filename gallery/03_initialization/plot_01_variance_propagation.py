@@ -139,7 +139,7 @@ assert abs(np.mean(h2**2) - q_b) < 4 * se_var, np.mean(h2**2)  # Var[h2] = (M si
 # The sampling above uses the representation the conditioning argument
 # produced, so it cannot catch a mistake in that argument. As an independent
 # check we also draw everything from scratch, fewer times because each draw
-# costs a whole :math:`M 	imes M` matrix: 2 000 independent triples
+# costs a whole :math:`M \times M` matrix: 2 000 independent triples
 # :math:`(x, W^{(1)}, v)`, with :math:`h^{(1)} = W^{(1)} x` and
 # :math:`h^{(2)} = v^\top h^{(1)}` computed as the network computes them.
 # The standard errors are those above with :math:`n = 2000`, and the sample
@@ -407,8 +407,8 @@ assert abs(c_wrong - 2.93) < 0.005 and abs(c_wrong / 2 - 1.47) < 0.005  # "2.93/
 # Markov chain :math:`t_{l+1} = \frac cM \sum_i \tanh(\sqrt{t_l}\, g_i)^2`,
 # :math:`g \sim \mathcal N(0, I_M)`. Its log, expanded to first order in
 # :math:`1/M`, follows the bookkeeping above with two changes: the relative
-# variance of a layer's output is
-# :math:`\kappa = \E[\tanh^4]/\E[\tanh^2]^2 - 1` instead of 5, and a
+# variance of a layer's output mean square is :math:`\kappa/M` with
+# :math:`\kappa = \E[\tanh^4]/\E[\tanh^2]^2 - 1` instead of :math:`5/M`, and a
 # deviation :math:`u` of :math:`\log t_l` from the recursion is passed on as
 # :math:`a_l u + \tfrac12 b_l u^2` (slope and curvature of the recursion in
 # :math:`\log q`) instead of unchanged;
