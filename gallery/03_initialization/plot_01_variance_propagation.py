@@ -719,7 +719,9 @@ print(f"    max |z| over layers: mean {np.abs(z_mean).max():.2f}, variance {np.a
 assert np.all(np.abs(z_mean) < z_limit) and np.all(np.abs(z_var) < z_limit), (z_mean, z_var)
 
 # %%
-# Figure: one network against the mean at :math:`L/M = 1`. Thin lines: 40 of
+# Figure: one network against the mean at :math:`L/M = 1`
+# --------------------------------------------------------
+# Thin lines: 40 of
 # the 400 networks; markers: the mean of :math:`\log(\hat q_l/q_l)` over all
 # 400, i.e. the typical network; dashed: its prediction :math:`e^{s_l}`,
 # with the band :math:`e^{s_l \pm \sqrt{v_l}}`, one standard deviation of
