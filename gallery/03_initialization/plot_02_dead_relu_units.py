@@ -325,7 +325,8 @@ for ax, (variant, (data_max, box_max, _, _)) in zip(axes, runs.items()):
         for j, t_rev in enumerate(t_pred):
             if t_rev is not None:
                 ax.axvline(t_rev, color=colours[j], lw=1.0, ls=(0, (1, 3)))
-                ax.annotate(f"$t = {t_rev}$", (t_rev, 0.02), xycoords=ax.get_xaxis_transform(), xytext=(3, 0), textcoords="offset points",
+                # Near the top edge, where only the t = 0 ends of the dashed curves reach.
+                ax.annotate(f"$t = {t_rev}$", (t_rev, 0.93), xycoords=ax.get_xaxis_transform(), xytext=(3, 0), textcoords="offset points",
                             fontsize=10, color=colours[j])
     ax.axhline(0.0, color="k", lw=0.8)
     ax.set_xlabel("gradient step $t$", fontsize=12)
