@@ -391,8 +391,8 @@ print(f"{n_scan} random instances, N = {N_scan}: tanh above the linear law in {b
       f"(4-s.e. lower bound {wilson_lower(beats['tanh'], n_scan):.2f}); sigmoid above 4^-29 times the law in "
       f"{beats['sigmoid'] / n_scan:.0%} (lower bound {wilson_lower(beats['sigmoid'], n_scan):.2f})")
 # "Most instances are counterexamples": the fraction's lower confidence bound (Wilson score interval,
-# 4 standard errors) is above one half, so a true fraction of one half or less would fail this check
-# with probability above 1 - 3e-5.
+# 4 standard errors) is above one half; a true fraction of one half or less would pass this check
+# with probability of order 3e-5 (the interval's approximate one-sided coverage at 4 standard errors).
 assert wilson_lower(beats["tanh"], n_scan) > 0.5 and wilson_lower(beats["sigmoid"], n_scan) > 0.5, beats
 
 fig, ax = plt.subplots(figsize=(10, 4.8))
@@ -484,7 +484,7 @@ for _ in range(n_scan_single):
 for name in hits:
     print(f"({name}) {n_scan_single} random instances: tanh above the linear law in {hits[name] / n_scan_single:.0%} "
           f"(4-s.e. lower bound {wilson_lower(hits[name], n_scan_single):.2f})")
-    assert wilson_lower(hits[name], n_scan_single) > 0.5, hits  # most instances break the result, as for (C)
+    assert wilson_lower(hits[name], n_scan_single) > 0.5, hits  # most instances break the result, as in the scan above
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True)
 titles = {"A": f"(A) $W \\geq 0$, $\\nabla_y E$ of mixed signs ($\\mu = {mu:.2f}$)", "B": "(B) $\\nabla_y E \\geq 0$, $W$ of mixed signs (0.5)"}
