@@ -293,7 +293,7 @@ for ax, act in zip(axes, ACT):
         ax.axhline(1.0, color="k", ls=":", lw=1.5, label="entrywise bound $c^{N-1}\\lambda^{N-1} x_1 u_1$")
         ax.axhline(1.0 / u[0], color="k", ls="--", lw=1.0, label="norm bound $|x_1|(c\\|W\\|_2)^{N-1}\\|\\nabla_y E\\|$, here $1/u_1$ times it")
         ax.set_ylabel("$|\\partial E / \\partial w^{(1)}_{11}|$ / entrywise bound", fontsize=11)
-        ax.set_ylim(top=max(10.0, 4.0 / u[0]))  # the bound lines clear of the top edge
+        ax.set_ylim(top=(10.0 if act == "sigmoid" else 100.0) * max(1.0, 0.4 / u[0]))  # the bound lines clear of the top edge
     ax.set_xlabel("depth $N$ (weight layers)", fontsize=11)
     ax.set_title({"relu": "ReLU, all active: $\\lambda^{N-1} x_1 u_1$", "tanh": "tanh ($c = 1$)",
                   "sigmoid": "sigmoid ($c = 1/4$)"}[act], fontsize=11)
