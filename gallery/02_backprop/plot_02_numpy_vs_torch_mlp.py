@@ -140,9 +140,9 @@ assert n_torch == np_model.n_parameters()
 # %%
 # Ten epochs leave this model far from trained
 # --------------------------------------------
-# The table shows the training loss still falling at the tenth epoch and the
-# validation accuracy still climbing: after 290 steps the model is on the
-# steep part of its learning curve. The step-matched run below continues
+# The table shows the training loss still falling at the tenth epoch: after
+# 290 steps the model is on the steep part of its learning curve, far below
+# what it reaches with the assignment's step count. The step-matched run below continues
 # the same training (same weights, same batches: its first 290 steps are
 # the run above, step for step) to 3,538 steps.
 late_drop = hist_np.epoch_loss[-3] - hist_np.epoch_loss[-1]
@@ -225,11 +225,12 @@ def ulps(a, b):
 
 
 ulp64 = ulps(np.array(long_np.step_loss), np.array(long_t.step_loss))
+abs64 = np.abs(np.array(long_np.step_loss) - np.array(long_t.step_loss))
 params_diff = max(np.abs(v - torch_long.state_dict()[k].numpy()).max()
                   for k, v in np_long.state_dict().items())
 params_max = max(np.abs(v).max() for v in np_long.state_dict().values())
 print(f"float64, {len(steps)} steps: per-step loss difference at most {ulp64.max():.0f} ulp "
-      f"(median {np.median(ulp64):.0f}); largest absolute difference {np.abs(np.diff([long_np.step_loss, long_t.step_loss], axis=0)).max():.1e}")
+      f"(median {np.median(ulp64):.0f}); largest absolute difference {abs64.max():.1e}")
 print(f"float64: max parameter difference after {len(steps)} steps {params_diff:.1e} "
       f"(largest parameter {params_max:.1f})")
 

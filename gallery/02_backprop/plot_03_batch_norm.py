@@ -434,7 +434,7 @@ assert all(a <= b for a, b in zip(shift[False]["dead"], shift[False]["dead"][1:]
 # pre-activation by the linear layer's bias (the batch mean subtracts it),
 # and for each unit the normalised values :math:`\hat x_{ij}` have mean 0
 # and variance (nearly) 1 over the batch, so at least one of them is
-# positive. That is the answer sheet's argument, and it cures the bias
+# positive (unless all are equal). That is the answer sheet's argument, and it cures the bias
 # shift: in training mode no unit is dead at any epoch, and the units counted
 # dead at initialisation in inference mode (where the initial running
 # statistics, mean 0 and variance 1, do not yet remove the shift, so the
@@ -452,6 +452,7 @@ r_plain, r_bn = shift[False], shift[True]
 assert r_bn["dead"][0] == r_plain["dead"][0] > 0  # same weights, same shift: same count
 assert max(r_bn["dead_train"]) == 0 and max(r_bn["dead"][1:]) == 0  # cured
 assert r_bn["acc"] > r_plain["acc"] + 0.10, (r_bn["acc"], r_plain["acc"])
+assert r_plain["dead"][-1] >= 24  # "dozens of dead units" without batch norm
 
 lrs = [0.1, 1.0, 2.0, 3.0, 4.0, 5.0]
 sweep = {(bnorm, lr): run(bnorm, lr) for bnorm in (False, True) for lr in lrs}
@@ -485,7 +486,8 @@ for bnorm in (False, True):  # "no unit dies up to lr 2"
         assert not r["diverged"] and r["dead"][-1] == r["dead_train"][-1] == 0, (bnorm, lr)
 assert all(sweep[(False, lr)]["diverged"] == (lr >= 4) for lr in lrs)  # plain diverges at 4, 5
 assert not any(sweep[(True, lr)]["diverged"] for lr in lrs)  # batch norm stays finite
-assert min(sweep[(True, lr)]["dead"][-1] for lr in (4.0, 5.0)) >= 10  # "dozens" die with BN
+for lr in (4.0, 5.0):  # "dozens" of units die with batch norm, in both modes
+    assert min(sweep[(True, lr)]["dead"][-1], sweep[(True, lr)]["dead_train"][-1]) >= 24, lr
 best_plain = max(sweep[(False, lr)]["acc"] for lr in lrs if not sweep[(False, lr)]["diverged"])
 best_bn_large = max(sweep[(True, lr)]["acc"] for lr in (4.0, 5.0))
 print(f"best plain accuracy in the sweep {best_plain:.1%}; "
@@ -526,8 +528,8 @@ plt.show()
 # threshold on :math:`\gamma_j` alone separates dead from live units much
 # better than a threshold on :math:`\beta_j` alone: dead units have a
 # :math:`\gamma_j` far below its initial value 1, while their
-# :math:`\beta_j` is moderately negative, within the range of many live
-# units. With :math:`\gamma_j` near 0 the normalised signal
+# :math:`\beta_j` is moderately negative, in a range that overlaps the live
+# units' values. With :math:`\gamma_j` near 0 the normalised signal
 # :math:`\gamma_j\hat x_{ij}` can no longer lift the unit above a modest
 # negative :math:`\beta_j`, and once the unit is dead in training mode its
 # :math:`\gamma_j` and :math:`\beta_j` receive no gradient to get it back.
@@ -559,8 +561,9 @@ print(f"beta_j of dead units in [{beta[dead_mask].min():.2f}, {beta[dead_mask].m
 print(f"best single threshold classifies dead/alive: on gamma_j {acc_gamma:.0%}, "
       f"on beta_j {acc_beta:.0%}")
 assert np.array_equal(top + beta <= 0, dead_mask)  # the condition, unit by unit
-assert np.median(gamma[dead_mask]) < 0.5 * np.median(gamma[~dead_mask])  # gamma collapsed
-assert beta[~dead_mask].min() < beta[dead_mask].max()  # beta alone does not separate them
+assert np.median(gamma[dead_mask]) < 0.5 * min(1.0, np.median(gamma[~dead_mask]))  # collapsed
+# beta alone does not separate them: the two ranges overlap
+assert beta[~dead_mask].min() < beta[dead_mask].max() and beta[dead_mask].min() < beta[~dead_mask].max()
 assert acc_gamma > acc_beta, (acc_gamma, acc_beta)
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
@@ -602,7 +605,8 @@ plt.show()
 # "without" accuracies differ a little from the float64 numpy/torch pair
 # on the question 2-3 page (other initial weights, other precision); what
 # matters is that with and without batch norm are compared under identical
-# conditions.
+# conditions. For the default seed the training-loss curves of the two
+# networks stay close (the printed largest gap between their epoch means).
 #
 # The answer sheet's explanation that batch norm leaves fewer dead units
 # cannot apply to this network: ELU units do not die, because
