@@ -12,7 +12,8 @@ accuracies of both. As in the assignment, the model that is tested is the
 one from the epoch with the best validation accuracy. Here both
 implementations start from the *same* weights and see the *same* batches,
 so we can claim more than "similar curves": the two losses agree at every
-SGD step to a few units in the last place of float64. Because 10 epochs of
+SGD step in all but their last few bits (at most 32 units in the last place
+of float64). Because 10 epochs of
 our offline data set are far fewer SGD steps than 10 epochs of CIFAR-10, we
 also run the configuration with the assignment's number of steps.
 """
@@ -73,8 +74,8 @@ steps_per_epoch = math.ceil(n_train / BATCH_SIZE)
 CIFAR10_STEPS = N_EPOCHS * math.ceil(45_000 / BATCH_SIZE)  # the assignment's budget
 N_EPOCHS_MATCHED = math.ceil(CIFAR10_STEPS / steps_per_epoch)
 print(f"{steps_per_epoch} SGD steps per epoch: {N_EPOCHS} epochs = "
-      f"{N_EPOCHS * steps_per_epoch} steps; CIFAR-10's 10 epochs = {CIFAR10_STEPS} steps; "
-      f"step-matched: {N_EPOCHS_MATCHED} epochs = {N_EPOCHS_MATCHED * steps_per_epoch} steps")
+      f"{N_EPOCHS * steps_per_epoch} steps; CIFAR-10's 10 epochs = {CIFAR10_STEPS} steps")
+print(f"step-matched: {N_EPOCHS_MATCHED} epochs = {N_EPOCHS_MATCHED * steps_per_epoch} steps")
 assert CIFAR10_STEPS == 3520
 if data.name == "MNIST-1D":  # the numbers in the text above
     assert (steps_per_epoch, N_EPOCHS_MATCHED, N_EPOCHS_MATCHED * steps_per_epoch) == (29, 122, 3538)
@@ -178,8 +179,8 @@ colours = plt.get_cmap("tab10").colors
 steps = np.arange(1, len(long_np.step_loss) + 1)
 epochs = np.arange(1, N_EPOCHS_MATCHED + 1)
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-ax0.plot(steps, long_t.step_loss, color="0.6", lw=3, label="PyTorch")
-ax0.plot(steps, long_np.step_loss, color=colours[0], lw=0.8, label="numpy")
+ax0.plot(steps, long_t.step_loss, color="0.55", lw=4, label="PyTorch")
+ax0.plot(steps, long_np.step_loss, color=colours[0], lw=0.6, label="numpy")
 ax0.plot(steps_per_epoch * (epochs - 0.5), long_np.epoch_loss, "o", ms=3, color=colours[1],
          label="numpy, epoch mean")
 ax0.set_xscale("log")
@@ -217,7 +218,11 @@ plt.show()
 # parameters that differ in the last bits, and training could amplify such
 # differences. For contrast we rerun the default 10 epochs in float32, from
 # the same (rounded) weights and batches, and count its differences in
-# float32 ulps (:math:`1.2\times10^{-7}` in :math:`[1, 2)`).
+# float32 ulps (:math:`1.2\times10^{-7}` in :math:`[1, 2)`). A difference
+# of at most 32 ulp means the two numbers differ only in their last five
+# bits. (The float64 counts rise late in training partly because the loss
+# falls below 1, where the ulp is half as large: the absolute differences
+# stay at about :math:`10^{-15}`, printed.)
 def ulps(a, b):
     """|a - b| in units in the last place of b, elementwise (a, b of one float dtype)."""
     a, b = np.asarray(a), np.asarray(b)
@@ -230,7 +235,8 @@ params_diff = max(np.abs(v - torch_long.state_dict()[k].numpy()).max()
                   for k, v in np_long.state_dict().items())
 params_max = max(np.abs(v).max() for v in np_long.state_dict().values())
 print(f"float64, {len(steps)} steps: per-step loss difference at most {ulp64.max():.0f} ulp "
-      f"(median {np.median(ulp64):.0f}); largest absolute difference {abs64.max():.1e}")
+      f"(median {np.median(ulp64):.0f})")
+print(f"float64: largest absolute difference of the losses {abs64.max():.1e}")
 print(f"float64: max parameter difference after {len(steps)} steps {params_diff:.1e} "
       f"(largest parameter {params_max:.1f})")
 
@@ -238,23 +244,23 @@ _, _, h32_np, h32_t = train_pair(N_EPOCHS, SEED, dtype=np.float32)
 ulp32 = ulps(np.array(h32_np.step_loss, dtype=np.float32), np.array(h32_t.step_loss, dtype=np.float32))
 print(f"float32, {len(h32_np.step_loss)} steps: per-step loss difference at most "
       f"{ulp32.max():.0f} ulp (median {np.median(ulp32):.0f})")
-# "a few units in the last place, in either precision": the batch loss is a
-# mean of 128 log-sum-exps of length-128 dot products, so two summation
-# orders may differ by several ulp; 32 ulp is far below what an amplified
-# (chaotic) difference or a wrong gradient would give after thousands of steps
+# "only the last five bits, in either precision": the batch loss is a mean of
+# 128 log-sum-exps of length-128 dot products, so two summation orders may
+# differ by several ulp; 32 ulp is far below what an amplified (chaotic)
+# difference would reach over thousands of steps
 assert ulp64.max() <= 32 and ulp32.max() <= 32, (ulp64.max(), ulp32.max())
 # "and so do the final parameters": no growth beyond rounding over 3,538 steps
 assert params_diff <= 32 * np.finfo(np.float64).eps * params_max, params_diff
 
 fig, ax = plt.subplots(figsize=(9, 4.2), layout="constrained")
-ax.plot(np.arange(1, ulp32.size + 1), ulp32, ".", ms=4, color=colours[1],
-        label=f"float32 ({ulp32.size} steps)")
 ax.plot(steps, ulp64, ".", ms=2, color=colours[0], alpha=0.5, label=f"float64 ({steps.size} steps)")
+ax.plot(np.arange(1, ulp32.size + 1), ulp32, "o", ms=4, mfc="none", color=colours[1],
+        label=f"float32 ({ulp32.size} steps)", zorder=3)
 ax.set_xscale("log")
 ax.set_ylim(-0.5, max(ulp64.max(), ulp32.max()) + 2.5)
 ax.set_xlabel("SGD step (log scale)", fontsize=11)
 ax.set_ylabel(r"$|L^{numpy}_t - L^{torch}_t|$ in ulp of $L_t$", fontsize=11)
-ax.set_title("Same weights, same batches: the losses differ by a few units in the last place",
+ax.set_title("Same weights, same batches: the losses differ only in their last few bits",
              fontsize=12)
 ax.legend(fontsize=10, loc="upper left", markerscale=3)
 plt.show()
@@ -297,16 +303,16 @@ assert seed_acc.max() - seed_acc.min() >= 0.01  # seeds differ by at least 10 te
 # :math:`n = 400` and about 2.4 points at the accuracies seen here: epochs
 # whose validation accuracies differ by less than that are not reliably
 # ranked, so which of them is tested is partly chance. In the step-matched
-# run many epochs lie within one standard error of the best:
+# run several epochs lie within one standard error of the best:
 p_best = max(long_np.val_accuracy)
 se_val = math.sqrt(p_best * (1 - p_best) / data.X_val.shape[0])
 near_best = int(np.sum(np.array(long_np.val_accuracy) >= p_best - se_val))
 print(f"best validation accuracy {p_best:.2%}, standard error on "
-      f"{data.X_val.shape[0]} samples {se_val:.2%}; "
-      f"{near_best} of {N_EPOCHS_MATCHED} epochs lie within one standard error of it")
+      f"{data.X_val.shape[0]} samples {se_val:.2%}")
+print(f"{near_best} of {N_EPOCHS_MATCHED} epochs lie within one standard error of the best")
 if data.name == "MNIST-1D":
     assert 0.02 < se_val <= 0.025, se_val  # "at most 2.5, about 2.4 points"
-assert near_best >= 5, near_best  # "many epochs": the pick among them is partly chance
+assert near_best >= 3, near_best  # "several epochs": the pick among them is partly chance
 
 # %%
 # What to notice
@@ -316,8 +322,8 @@ assert near_best >= 5, near_best  # "many epochs": the pick among them is partly
 #   the same test accuracy (printed above, on the data set named in the first
 #   output: MNIST-1D unless CIFAR-10 was provided); their training-loss
 #   curves coincide.
-# * The per-step loss difference in float64 stays at a few units in the
-#   last place of the loss (the printed maximum, in ulp) for all 3,538
+# * The per-step loss difference in float64 stays within the last few bits
+#   of the loss (the printed maximum, in ulp, at most 32) for all 3,538
 #   steps of the step-matched run, and the final parameters differ by
 #   rounding only: the differences are not amplified by training. The
 #   float32 run's differences are a few float32 ulp in the same way.

@@ -266,13 +266,13 @@ with torch.no_grad():
         norm(h_probe[:1])
     except ValueError as err:
         refused.append("torch")
-        print(f"torch, training mode, batch of one: ValueError: {err}")
+        print(f"torch, training mode, batch of one: ValueError:\n  {err}")
     bn_np = numpy_nn.BatchNorm1d(128)
     try:
         bn_np.forward(h_probe[:1].double().numpy())
     except ValueError as err:
         refused.append("numpy")
-        print(f"numpy, training mode, batch of one: ValueError: {str(err)[:60]}...")
+        print(f"numpy, training mode, batch of one: ValueError:\n  {err}")
     assert refused == ["torch", "numpy"]  # both refuse a batch of one in training mode
     # what batch statistics would give for a batch of one, computed by hand: x - mu = 0
     single = h_probe[:1]
@@ -421,8 +421,8 @@ dead_grad = max(W1.weight.grad[dead].abs().max(), W1.bias.grad[dead].abs().max()
                 W2.weight.grad[:, dead].abs().max()).item()
 live_grad = W1.weight.grad[~dead].abs().max().item()
 revived = int((shift[False]["masks"][0] & ~shift[False]["masks"][-1]).sum())
-print(f"{int(dead.sum())} dead units: largest gradient of their parameters {dead_grad:.1e} "
-      f"(live units' incoming weights: up to {live_grad:.1e}); units revived: {revived}")
+print(f"{int(dead.sum())} dead units: largest gradient of their parameters {dead_grad:.1e}")
+print(f"(live units' incoming weights: up to {live_grad:.1e}); units revived: {revived}")
 assert dead_grad == 0 and live_grad > 0  # "exactly zero"
 assert revived == 0  # "it stays dead for good"
 assert all(a <= b for a, b in zip(shift[False]["dead"], shift[False]["dead"][1:]))
@@ -456,7 +456,7 @@ assert r_plain["dead"][-1] >= 24  # "dozens of dead units" without batch norm
 
 lrs = [0.1, 1.0, 2.0, 3.0, 4.0, 5.0]
 sweep = {(bnorm, lr): run(bnorm, lr) for bnorm in (False, True) for lr in lrs}
-print("learning-rate sweep, no bias shift: dead units after epoch 10 "
+print("learning-rate sweep, no bias shift: dead units after epoch 10\n"
       "(inference / training mode) and test accuracy")
 print(f"{'lr':>5s} {'without BN':>22s} {'with BN':>22s}")
 for lr in lrs:
@@ -628,12 +628,12 @@ for name, bnorm in (("without BN", False), ("with BN", True)):
         mlp.train_sgd(model, X_train, y_train, rng=np.random.default_rng(seed), **train_settings)
         vals.append(mlp.accuracy(model, X_test, y_test))
     seed_acc[name] = np.array(vals)
-    print(f"{name:10s} seeds {seeds[0]}-{seeds[-1]}: " + ", ".join(f"{a:.1%}" for a in vals)
-          + f"; mean {np.mean(vals):.1%}, std {np.std(vals, ddof=1):.1%}")
+    print(f"{name:10s} seeds {seeds[0]}-{seeds[-1]}: " + ", ".join(f"{a:.1%}" for a in vals))
+    print(f"{'':10s} mean {np.mean(vals):.1%}, std {np.std(vals, ddof=1):.1%}")
 gap = seed_acc["with BN"].mean() - seed_acc["without BN"].mean()
 se_gap = np.sqrt(sum(v.var(ddof=1) / v.size for v in seed_acc.values()))
-print(f"difference of the means (with - without BN): {gap:+.1%}, standard error {se_gap:.1%}; "
-      f"3-standard-error interval [{gap - 3 * se_gap:+.1%}, {gap + 3 * se_gap:+.1%}]")
+print(f"difference of the means (with - without BN): {gap:+.1%}, standard error {se_gap:.1%}")
+print(f"3-standard-error interval [{gap - 3 * se_gap:+.1%}, {gap + 3 * se_gap:+.1%}]")
 # "at most a few points either way": the 3-standard-error interval of the
 # difference lies inside +-5 points (a t-interval with 18 degrees of freedom
 # at 3 standard errors covers the true difference with probability 99 %)
@@ -689,8 +689,8 @@ with torch.no_grad():
     pre = fresh.layers[0](X_train)  # (n_samples, 128) pre-activations at initialisation
 mu_j, sd_j = pre.mean(dim=0), pre.std(dim=0)
 print(f"at initialisation: per-unit mean of the pre-activation in "
-      f"[{mu_j.min().item():.3f}, {mu_j.max().item():.3f}], at most "
-      f"{(mu_j.abs() / sd_j).max().item():.3f} of the unit's standard deviation; "
+      f"[{mu_j.min().item():.3f}, {mu_j.max().item():.3f}],")
+print(f"  at most {(mu_j.abs() / sd_j).max().item():.3f} of the unit's standard deviation; "
       f"standard deviation in [{sd_j.min().item():.2f}, {sd_j.max().item():.2f}]")
 assert (mu_j.abs() / sd_j).max().item() < 0.1  # "within a tenth of its standard deviation"
 assert 1 / 3 < sd_j.min().item() and sd_j.max().item() < 3  # "between 1/3 and 3"
