@@ -266,13 +266,15 @@ assert wrong_dY > 0.1, wrong_dY  # -T/S is not the gradient
 # Slip 2 undoes slip 1 in the second term (the correct
 # :math:`\bar Y\circ Y` *is* :math:`-T/S`), and slip 3 undoes it in the first
 # (the correct :math:`Y\circ\bar Y` *is* :math:`-T/S`). Besides these, lines 3-5
-# write :math:`\frac{Y\circ T}{S}\mathbf 1\mathbf 1^\top`, which read as
-# written, :math:`(Y\circ T)\mathbf 1\mathbf 1^\top`, repeats each sample's
-# probability of its true class across the row; only the other reading,
-# :math:`Y\circ(T\mathbf 1\mathbf 1^\top) = Y`, gives line 6. So the sheet
-# moves from line 2 to 3 with one reading and from 5 to 6 with the other. We
-# evaluate every line under both readings and compare consecutive lines and
-# each line with autograd's :math:`\partial L/\partial Z`.
+# write :math:`\frac{Y\circ T}{S}\mathbf 1\mathbf 1^\top`, grouping
+# :math:`Y\circ T` in the fraction. Taken as written,
+# :math:`(Y\circ T)\mathbf 1\mathbf 1^\top` repeats each sample's probability
+# of its true class across the row, and then the steps from line 2 to 3 and
+# from 5 to 6 are wrong as well. The derivation needs the other reading,
+# :math:`Y\circ(T\mathbf 1\mathbf 1^\top)`, which equals :math:`Y` because each
+# row of :math:`T` sums to one; read that way, slips 1-3 are its only errors.
+# We evaluate every line under both readings and compare consecutive lines
+# and each line with autograd's :math:`\partial L/\partial Z`.
 ones = np.ones((K, 1))
 Yb_sheet = -T / S
 
@@ -306,7 +308,7 @@ for reading in ("(Y o T) 11^T", "Y o (T 11^T)"):
 for reading, broken in steps_broken.items():
     print(f"reading {reading}: the value changes at steps {', '.join(broken)}")
 # line 1 (slip 1) is already wrong; slips 2 and 3 are the steps 1->2 and 3->4;
-# the two readings of "Y o T 11^T" break 2->3 or 5->6, never both
+# read as written, (Y o T) 11^T also breaks steps 2->3 and 5->6
 assert np.abs(sheet_lines("Y o (T 11^T)")[0] - dZ_ref).max() > 1e-3
 assert steps_broken == {"(Y o T) 11^T": ["1->2", "2->3", "3->4", "5->6"],
                         "Y o (T 11^T)": ["1->2", "3->4"]}, steps_broken

@@ -602,8 +602,8 @@ plt.show()
 # and their standard errors we get an interval of three standard errors
 # around the difference, which bounds the effect of batch norm here. All runs here are
 # torch models in float32 with torch-drawn initial weights, so the
-# "without" accuracies differ a little from the float64 numpy/torch pair
-# on the question 2-3 page (other initial weights, other precision); what
+# "without" accuracies are not those of the float64 numpy/torch pair on
+# the question 2-3 page (other initial weights, other precision); what
 # matters is that with and without batch norm are compared under identical
 # conditions. For the default seed the training-loss curves of the two
 # networks stay close (the printed largest gap between their epoch means).
