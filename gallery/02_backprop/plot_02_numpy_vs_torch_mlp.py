@@ -161,10 +161,11 @@ print(f"test accuracy of that model: numpy {acc_long_np:.2%}, torch {acc_long_t:
       f"(10 epochs: {acc_np:.2%})")
 assert long_np.step_loss[: len(hist_np.step_loss)] == hist_np.step_loss  # same start, same batches
 assert long_np.val_accuracy == long_t.val_accuracy and acc_long_np == acc_long_t
-# "far from trained": the assignment's step count gains more than ten points
-# (100 test samples) and more than halves the training loss
-assert acc_long_np - acc_np > 0.10, (acc_long_np, acc_np)
-assert long_np.epoch_loss[-1] < 0.5 * hist_np.epoch_loss[-1]
+if N_EPOCHS_MATCHED > N_EPOCHS:  # on CIFAR-10 the two configurations coincide
+    # "far from trained": the assignment's step count gains more than ten
+    # points (100 test samples) and more than halves the training loss
+    assert acc_long_np - acc_np > 0.10, (acc_long_np, acc_np)
+    assert long_np.epoch_loss[-1] < 0.5 * hist_np.epoch_loss[-1]
 
 # %%
 # Training curves
@@ -310,9 +311,9 @@ near_best = int(np.sum(np.array(long_np.val_accuracy) >= p_best - se_val))
 print(f"best validation accuracy {p_best:.2%}, standard error on "
       f"{data.X_val.shape[0]} samples {se_val:.2%}")
 print(f"{near_best} of {N_EPOCHS_MATCHED} epochs lie within one standard error of the best")
-if data.name == "MNIST-1D":
+if data.name == "MNIST-1D":  # the 400 validation samples of the text
     assert 0.02 < se_val <= 0.025, se_val  # "at most 2.5, about 2.4 points"
-assert near_best >= 3, near_best  # "several epochs": the pick among them is partly chance
+    assert near_best >= 3, near_best  # "several epochs": the pick among them is partly chance
 
 # %%
 # What to notice
