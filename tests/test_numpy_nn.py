@@ -315,3 +315,40 @@ def test_mlp_input_gradient_against_fd_and_skipping_it_changes_no_parameter_grad
         for i, layer in enumerate(model.layers):
             for k, g in layer.grads.items():
                 np.testing.assert_array_equal(g, with_dx[(i, k)])
+
+
+def _noisy_problem(rng):
+    """A small two-class problem with label noise, so validation accuracy goes up and down."""
+    X, Xv = rng.standard_normal((120, 5)), rng.standard_normal((40, 5))
+    y = (X[:, 0] + 0.8 * rng.standard_normal(120) > 0).astype(np.int64)
+    yv = (Xv[:, 0] + 0.8 * rng.standard_normal(40) > 0).astype(np.int64)
+    return X, y, Xv, yv
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_restore_best_keeps_the_first_best_validation_epoch(batch_norm):
+    X, y, Xv, yv = _noisy_problem(np.random.default_rng(3))
+    kw = dict(lr=0.5, batch_size=16, rng=np.random.default_rng(1), X_val=Xv, y_val=yv)
+    model = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    history = nn.train_sgd(model, X, y, n_epochs=8, restore_best=True, **kw)
+    acc = history.val_accuracy
+    assert history.best_epoch == int(np.argmax(acc)) + 1  # np.argmax: first maximum
+    assert history.best_epoch < 8, "the test must exercise a restore (best epoch is not the last)"
+    assert nn.accuracy(model, Xv, yv) == max(acc)
+    # Oracle: the same run stopped after best_epoch epochs.
+    oracle = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    nn.train_sgd(oracle, X, y, n_epochs=history.best_epoch, **{**kw, "rng": np.random.default_rng(1)})
+    for key, value in oracle.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[key], value, err_msg=key)
+    # Without restore_best the model keeps its last parameters and best_epoch stays None.
+    last = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    h_last = nn.train_sgd(last, X, y, n_epochs=8, **{**kw, "rng": np.random.default_rng(1)})
+    assert h_last.best_epoch is None and h_last.val_accuracy == acc
+    assert nn.accuracy(last, Xv, yv) == acc[-1]
+
+
+def test_restore_best_needs_validation_data(rng):
+    model = nn.MLP(3, [4], 2, rng=rng)
+    with pytest.raises(ValueError, match="restore_best"):
+        nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 1, 0]), lr=0.1, batch_size=2,
+                     n_epochs=1, rng=rng, restore_best=True)

@@ -196,7 +196,7 @@ def hidden_activations(model: MLP, X: torch.Tensor, *, train_mode: bool = False)
     return out
 
 
-def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: torch.Tensor | None = None, y_val: torch.Tensor | None = None, device="cpu") -> History:
+def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: torch.Tensor | None = None, y_val: torch.Tensor | None = None, device="cpu", restore_best: bool = False) -> History:
     """Plain mini-batch SGD (``torch.optim.SGD``) on the mean cross-entropy.
 
     The batches come from :func:`nntheory.numpy_nn.minibatch_indices` with
@@ -218,10 +218,21 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
         Validation data, scored after every epoch.
     device : str or torch.device, default "cpu"
         Where the model and data are moved for training.
+    restore_best : bool, default False
+        Model selection on the validation data: at the end, load the state
+        (parameters and batch-norm buffers) of the epoch with the highest
+        validation accuracy, the first such epoch on ties, and record it in
+        ``History.best_epoch``. Requires ``X_val`` and ``y_val``. With
+        ``False`` the model keeps its last state.
 
     Returns
     -------
     nntheory.numpy_nn.History
+
+    Raises
+    ------
+    ValueError
+        If ``restore_best`` is set without validation data.
     """
     if X.ndim != 2 or y.shape != (X.shape[0],):
         raise ValueError(f"X must be (n_samples, n_inputs) and y (n_samples,), got {tuple(X.shape)} and {tuple(y.shape)}")
@@ -229,12 +240,15 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
         raise ValueError(f"y must be int64 labels in [0, {model.n_classes - 1}]")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
+    if restore_best and X_val is None:
+        raise ValueError("restore_best=True needs validation data (X_val, y_val)")
     model.to(device)
     X, y = X.to(device), y.to(device)
     if X_val is not None:
         X_val, y_val = X_val.to(device), y_val.to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     history = History()
+    best_state = None
     for _ in range(n_epochs):
         model.train()
         total = 0.0
@@ -249,4 +263,9 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
         history.epoch_loss.append(total / X.shape[0])
         if X_val is not None:
             history.val_accuracy.append(accuracy(model, X_val, y_val))
+            if restore_best and (best_state is None or history.val_accuracy[-1] > max(history.val_accuracy[:-1])):
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                history.best_epoch = len(history.val_accuracy)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history

@@ -156,11 +156,16 @@ class History:
         Mean of ``step_loss`` over each epoch (weighted by batch size).
     val_accuracy : list of float
         Validation accuracy after each epoch (empty without validation data).
+    best_epoch : int or None
+        With ``restore_best=True``: the epoch (1-based) whose parameters the
+        model holds at the end, the first one with the highest validation
+        accuracy; ``None`` otherwise.
     """
 
     step_loss: list = field(default_factory=list)
     epoch_loss: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
+    best_epoch: int | None = None
 
 
 def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
@@ -245,7 +250,7 @@ def _check_data(X, y, n_inputs, n_classes, name):
     return X, y
 
 
-def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> History:
+def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, restore_best: bool = False) -> History:
     """Plain mini-batch SGD on the mean softmax cross-entropy.
 
     Parameters
@@ -262,17 +267,31 @@ def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size
         Shuffles the training set each epoch (see :func:`minibatch_indices`).
     X_val, y_val : ndarray, optional
         Validation data, scored with :func:`accuracy` after every epoch.
+    restore_best : bool, default False
+        Model selection on the validation data: at the end, load the
+        parameters (and batch-norm running statistics) of the epoch with the
+        highest validation accuracy, the first such epoch on ties, and record
+        it in ``History.best_epoch``. Requires ``X_val`` and ``y_val``. With
+        ``False`` the model keeps its last parameters.
 
     Returns
     -------
     History
+
+    Raises
+    ------
+    ValueError
+        If ``restore_best`` is set without validation data.
     """
     X, y = _check_data(X, y, model.n_inputs, model.n_classes, "train")
     if X_val is not None:
         X_val, y_val = _check_data(X_val, y_val, model.n_inputs, model.n_classes, "val")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
+    if restore_best and X_val is None:
+        raise ValueError("restore_best=True needs validation data (X_val, y_val)")
     history = History()
+    best_state = None
     for _ in range(n_epochs):
         model.train()
         total = 0.0
@@ -284,4 +303,8 @@ def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size
         history.epoch_loss.append(total / X.shape[0])
         if X_val is not None:
             history.val_accuracy.append(accuracy(model, X_val, y_val))
+            if restore_best and (best_state is None or history.val_accuracy[-1] > max(history.val_accuracy[:-1])):
+                best_state, history.best_epoch = model.state_dict(), len(history.val_accuracy)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history
