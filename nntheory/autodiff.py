@@ -290,6 +290,20 @@ class Graph:
     Because nodes are appended as they are created, the tape is already a
     topological order: reverse mode walks it backwards, forward mode forwards.
 
+    Attributes
+    ----------
+    nodes : list of Node
+        The tape, in the order the nodes were created.
+    sweep : list of Node
+        The nodes the last :meth:`backward` visited, in the order it visited
+        them (empty before the first sweep).
+    n_sweeps : int
+        How many times :meth:`backward` has run on this graph.
+    n_visits : int
+        How many nodes those sweeps visited in all: the cost count of reverse
+        mode, one visit per node walked (a visit to a node whose adjoint is 0
+        ends at once).
+
     Examples
     --------
     >>> g = Graph()
@@ -302,6 +316,9 @@ class Graph:
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self.sweep: list[Node] = []
+        self.n_sweeps = 0
+        self.n_visits = 0
         self._n_ops = 0  # operations recorded so far; counted, not recounted, so recording stays linear
 
     def _n_intermediate(self) -> int:
@@ -360,17 +377,30 @@ class Graph:
         output : Node
             The scalar :math:`z` to differentiate. Adjoints of nodes created
             after it, or that it does not depend on, are 0.
+
+        Notes
+        -----
+        The sweep resets every adjoint on the tape, then visits the nodes from
+        ``output`` back to the first one, each after all of its consumers.
+        It records the nodes it visits, in order, in :attr:`sweep`, and counts
+        them in :attr:`n_visits`: ``output.index + 1`` visits, whatever part of
+        the tape ``output`` depends on.
         """
         self._check_node(output, "output")
         for node in self.nodes:
             node.grad = 0.0
         output.grad = 1.0
+        visited = []
         for node in reversed(self.nodes[: output.index + 1]):
+            visited.append(node)
             if node.grad == 0.0:
                 continue
             for parent, partial in zip(node.parents, node.partials):
                 # Adjoints accumulate over every path out of the parent.
                 parent.grad += node.grad * partial
+        self.sweep = visited
+        self.n_sweeps += 1
+        self.n_visits += len(visited)
 
     def tangents(self, seed: dict) -> None:
         """Forward sweep: set every node's ``tangent`` to :math:`\\partial v/\\partial x`.
