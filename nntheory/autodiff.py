@@ -212,7 +212,7 @@ class Node:
         The operation that produced the node.
     """
 
-    __slots__ = ("value", "grad", "tangent", "name", "op", "parents", "partials", "graph", "index")
+    __slots__ = ("value", "grad", "tangent", "_name", "op", "parents", "partials", "graph", "index")
 
     def __init__(self, graph, value, op, parents=(), partials=(), name=None):
         self.graph = graph
@@ -223,7 +223,21 @@ class Node:
         self.grad = 0.0
         self.tangent = None
         self.index = len(graph.nodes)
-        self.name = name if name is not None else f"v{graph._n_intermediate()}"
+        self._name = name if name is not None else f"v{graph._n_intermediate()}"
+        counts = graph._name_counts
+        counts[self._name] = counts.get(self._name, 0) + 1
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, new: str) -> None:
+        # The graph counts the names in use, so that Graph.input checks a new name in O(1).
+        counts = self.graph._name_counts
+        counts[self._name] -= 1
+        counts[new] = counts.get(new, 0) + 1
+        self._name = new
 
     def __repr__(self):
         return f"Node({self.name}={self.value!r}, op={self.op!r})"
@@ -319,6 +333,7 @@ class Graph:
         self.sweep: list[Node] = []
         self.n_sweeps = 0
         self.n_visits = 0
+        self._name_counts: dict[str, int] = {}  # name -> number of nodes that carry it
         self._n_ops = 0  # operations recorded so far; counted, not recounted, so recording stays linear
 
     def _n_intermediate(self) -> int:
@@ -348,7 +363,7 @@ class Graph:
         """
         if not isinstance(name, str) or not name:
             raise TypeError("name must be a non-empty string")
-        if any(node.name == name for node in self.nodes):
+        if self._name_counts.get(name, 0) > 0:
             raise ValueError(f"name {name!r} is already used in this graph")
         node = Node(self, _as_real(value, "value"), "input", name=name)
         self.nodes.append(node)

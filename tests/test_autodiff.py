@@ -296,6 +296,21 @@ def test_jacobians_take_n_passes_or_one_recording_and_m_sweeps(n, m, rng):
     assert graph.n_visits == sum(n + i * (3 * n + 2) for i in range(1, m + 1))
 
 
+def test_input_names_are_unique_across_renaming():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    y = ad.exp(x) * 3.0  # nodes v1, the constant "3", v2
+    with pytest.raises(ValueError, match="'v2' is already used"):
+        g.input(0.0, "v2")
+    with pytest.raises(ValueError, match="'3' is already used"):
+        g.input(0.0, "3")
+    y.name = "y"  # renamed, as the gallery does: the old name is free, the new one taken
+    assert g.input(0.0, "v2").name == "v2"
+    with pytest.raises(ValueError, match="'y' is already used"):
+        g.input(0.0, "y")
+    assert [n.name for n in g.nodes] == ["x", "v1", "3", "y", "v2"]
+
+
 def test_sigmoid_is_stable_for_large_arguments():
     for v in (-800.0, 800.0):
         value, (d,) = ad._rule_sigmoid(v)
