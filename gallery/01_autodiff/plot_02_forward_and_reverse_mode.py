@@ -303,6 +303,10 @@ assert worst <= 16 * eps, worst  # "to float64 rounding"
 #   when a function has many inputs or many outputs:
 #   :ref:`sphx_glr_auto_examples_01_autodiff_plot_03_forward_vs_reverse_cost.py`
 #   measures that.
+#
+# Reference: A. G. Baydin, B. A. Pearlmutter, A. A. Radul and J. M. Siskind,
+# Automatic differentiation in machine learning: a survey, *Journal of
+# Machine Learning Research* 18 (2018).
 partials = [(p, n, d) for n in graph.nodes if n.parents for p, d in zip(n.parents, n.partials)]
 print(f"{len(ops)} operations, {len(partials)} local partials: {', '.join(f'{d:.6g}' for _, _, d in partials)}")
 assert len(ops) == 6 and len(partials) == 8 == len(forward.edges) == len(backward.edges)  # "eight local partials"
