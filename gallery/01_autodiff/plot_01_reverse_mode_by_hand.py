@@ -75,7 +75,8 @@ def frac(v: float) -> str:
 
 
 forward = graph_layout(graph, z, fontsize=12, fmt=frac)
-fig, (ax,) = graph_panels([forward], titles=["z = a²/(a² + b² + 1) at (a, b) = (2, 1): values in the boxes, local partials on the edges"])
+title = "z = a²/(a² + b² + 1) at (a, b) = (2, 1): values in the boxes, local partials on the edges"
+fig, (ax,) = graph_panels([forward], titles=[title])  # the figure is made as wide as its title
 draw_graph(forward, ax)
 clipped = figure_text_problems(fig)  # draws the figure and measures every text in it
 plt.show()
@@ -86,8 +87,8 @@ for name, used_by in consumers.items():
     print(f"  {name:2s} -> {', '.join(used_by) or '(the output)'}")
 assert consumers["v1"] == ["v3", "v5"], consumers  # "reusing v1 in the numerator and the denominator"
 problems = layout_problems(forward)
-print(f"drawing: {len(forward.edges)} edges; problems found by plotting.layout_problems: {problems}; clipped text: {clipped}")
-assert len(forward.edges) == 7 and problems == [], problems  # every edge drawn on its own, every label and arrow head clear
+print(f"drawing: {len(forward.edges)} edges; layout_problems: {problems}; clipped text: {clipped}")
+assert len(forward.edges) == 7 and problems == [], problems  # every edge on its own; labels and heads clear
 assert clipped == [], clipped  # the title and all text inside the figure
 
 # %%
@@ -164,10 +165,12 @@ for step, node in enumerate(sweep, 1):
     print(f"{step:4d}  {node.name:4s}  {rule:52s}  {frac(node.grad)}")
 print(f"graph.sweep: {', '.join(n.name for n in graph.sweep)} (the constant 1 included)")
 
-expected = {"v5": 1, "v4": Fraction(-1, 9), "v3": Fraction(-1, 9), "v2": Fraction(-1, 9), "v1": Fraction(1, 18), "b": Fraction(-2, 9), "a": Fraction(2, 9)}
+expected = {"v5": 1, "v4": Fraction(-1, 9), "v3": Fraction(-1, 9), "v2": Fraction(-1, 9),
+            "v1": Fraction(1, 18), "b": Fraction(-2, 9), "a": Fraction(2, 9)}
 assert [n.name for n in sweep] == list(expected), [n.name for n in sweep]  # the engine's visiting order, v5 -> a
 position = {n.name: k for k, n in enumerate(graph.sweep)}
-assert all(position[c.name] < position[n.name] for n in graph.sweep for c in graph.sweep if n in c.parents)  # consumers first
+consumers_first = all(position[c.name] < position[n.name] for n in graph.sweep for c in graph.sweep if n in c.parents)
+assert consumers_first  # "every consumer of a node is finished before the node itself"
 for node in sweep:
     assert exact(node.grad) == expected[node.name], (node.name, node.grad)  # the derivation above
 assert abs(v1.grad - (Fraction(1, 6) + Fraction(-1, 9))) <= 4 * math.ulp(1 / 18)  # v1: the sum of two paths
@@ -181,13 +184,15 @@ assert abs(v1.grad - (Fraction(1, 6) + Fraction(-1, 9))) <= 4 * math.ulp(1 / 18)
 # shows the adjoint, written as the sum of the contributions it received
 # when there are two.
 backward = graph_layout(graph, z, sweep="reverse", fontsize=12, fmt=frac)
-fig, (ax,) = graph_panels([backward], titles=["Backward sweep: adjoints in the boxes, contributions on the arrows; v̄₁ sums two"])
+title = "Backward sweep: adjoints in the boxes, contributions on the arrows; v̄₁ sums two"
+fig, (ax,) = graph_panels([backward], titles=[title])
 draw_graph(backward, ax)
 clipped = figure_text_problems(fig)
 plt.show()
 
 into_v1 = [e.value for e in sorted(backward.edges, key=lambda e: -e.child.index) if e.parent is v1]  # sweep order
-print(f"contributions to adj(v1): {[frac(c) for c in into_v1]}, sum {frac(sum(into_v1))}; problems: {layout_problems(backward)}")
+print(f"contributions to adj(v1): {[frac(c) for c in into_v1]}, sum {frac(sum(into_v1))}")
+print(f"layout_problems: {layout_problems(backward)}; clipped text: {clipped}")
 assert sorted(map(exact, into_v1)) == [Fraction(-1, 9), Fraction(1, 6)]  # "v̄1 sums two"
 assert layout_problems(backward) == [] and clipped == [], clipped  # every arrow, label and title readable
 

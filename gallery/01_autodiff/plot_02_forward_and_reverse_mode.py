@@ -63,7 +63,8 @@ def three_digits(v: float) -> str:
 
 
 forward = graph_layout(graph, y, fontsize=12, fmt=three_digits)
-fig, (ax,) = graph_panels([forward], titles=[f"Minimal graph of y(x) at x = {x0}: values in the boxes, local partials on the edges"])
+title = f"Minimal graph of y(x) at x = {x0}: values in the boxes, local partials on the edges"
+fig, (ax,) = graph_panels([forward], titles=[title])  # the figure is made as wide as its title
 draw_graph(forward, ax)
 clipped = figure_text_problems(fig)  # draws the figure and measures every text in it
 plt.show()
@@ -72,7 +73,8 @@ ops = [n.op for n in graph.nodes if n.op not in ("input", "const")]
 consumers = {n.name: [c.name for c in graph.nodes if n in c.parents] for n in graph.nodes}
 print(f"operations: {ops}; consumers of f1: {consumers['f1']}, of f3: {consumers['f3']}")
 assert len(ops) == 6 and consumers["f1"] == ["f2", "f3"] and consumers["f3"] == ["f4", "f5"]
-assert layout_problems(forward) == [] and clipped == [], (layout_problems(forward), clipped)  # every edge, label and title visible
+problems = layout_problems(forward)
+assert problems == [] and clipped == [], (problems, clipped)  # every edge, label and title visible
 assert next(e for e in forward.edges if e.child is f5).label.text.startswith("$-")  # cos f3 < 0 keeps its sign
 
 # %%
@@ -168,7 +170,8 @@ graph.tangents({x: 1.0})
 print(autodiff.format_table(graph.trace(), columns=("name", "op", "inputs", "value", "partials", "tangent")))
 
 tangent_drawing = graph_layout(graph, y, fontsize=12, fmt=three_digits, show_tangents=True)
-fig, (ax,) = graph_panels([tangent_drawing], titles=["Forward sweep from ẋ = 1: tangents in the boxes, local partials on the edges"])
+title = "Forward sweep from ẋ = 1: tangents in the boxes, local partials on the edges"
+fig, (ax,) = graph_panels([tangent_drawing], titles=[title])
 draw_graph(tangent_drawing, ax)
 clipped = figure_text_problems(fig)
 plt.show()
@@ -211,10 +214,12 @@ assert layout_problems(tangent_drawing) == [] and clipped == [], (layout_problem
 # :math:`\bar f_c\,\partial f_c/\partial f_i` it carries back.
 graph.backward(y)
 print(autodiff.format_table(list(reversed(graph.trace())), columns=("name", "op", "value", "adjoint")))
-assert [r.name for r in reversed(graph.trace())] == [n.name for n in graph.sweep]  # the order Graph.backward visited them
+visited = [n.name for n in graph.sweep]  # recorded by Graph.backward as it went
+assert [r.name for r in reversed(graph.trace())] == visited  # "the order the sweep visits them"
 
 backward = graph_layout(graph, y, sweep="reverse", fontsize=12, fmt=three_digits)
-fig, (ax,) = graph_panels([backward], titles=["Reverse sweep: adjoints in the boxes, contributions on the arrows; f̄₁ and f̄₃ are sums"])
+title = "Reverse sweep: adjoints in the boxes, contributions on the arrows; f̄₁ and f̄₃ are sums"
+fig, (ax,) = graph_panels([backward], titles=[title])
 draw_graph(backward, ax)
 clipped = figure_text_problems(fig)
 plt.show()
@@ -288,9 +293,8 @@ assert worst <= 16 * eps, worst  # "to float64 rounding"
 # What to notice
 # --------------
 # * Forward and reverse mode use the same eight local partials, one per edge
-#   (the partials of the same six operations: :math:`e^x`, :math:`2f_1`,
-#   :math:`1`, :math:`1`, :math:`e^{f_3}`, :math:`\cos f_3`, :math:`1`,
-#   :math:`1`); they differ only in the direction of the sweep and in what
+#   (the partials of the same six operations:
+#   :math:`e^x,\ 2f_1,\ 1,\ 1,\ e^{f_3},\ \cos f_3,\ 1,\ 1`); they differ only in the direction of the sweep and in what
 #   they accumulate (tangents of nodes with respect to the input, or
 #   adjoints of the output with respect to nodes). Forward mode adds terms
 #   where edges *meet* (:math:`f_3`, :math:`y`); reverse mode adds them where
@@ -315,7 +319,8 @@ for (p, c, d), fe, be in zip(partials, forward.edges, backward.edges):
     assert fe.value == d and be.value == c.grad * d  # the same partial, used forwards and backwards
 edges_in = {n.name: sum(e.child is n for e in forward.edges) for n in graph.nodes}
 edges_out = {n.name: sum(e.parent is n for e in forward.edges) for n in graph.nodes}
-assert [k for k, v in edges_in.items() if v > 1] == ["f3", "y"] and [k for k, v in edges_out.items() if v > 1] == ["f1", "f3"]
+assert [k for k, v in edges_in.items() if v > 1] == ["f3", "y"]  # forward mode adds where edges meet
+assert [k for k, v in edges_out.items() if v > 1] == ["f1", "f3"]  # reverse mode adds where edges leave
 assert graph.n_sweeps == 1  # one reverse sweep for the one output
 
 # sphinx_gallery_thumbnail_number = 1

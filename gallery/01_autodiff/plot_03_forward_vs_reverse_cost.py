@@ -121,20 +121,25 @@ def count_work(n, m):
         return len(seen)
 
     own = [ancestors(out) for out in outputs]
-    return {"n": n, "m": m, "ops": sum(nd.op not in ("input", "const") for nd in graph.nodes), "fwd passes": forward_calls,
-            "rev calls of f": len(calls), "sweeps": graph.n_sweeps, "tape": len(graph.nodes), "visits": graph.n_visits, "own subgraphs": sum(own), "own": own}
+    return {
+        "n": n, "m": m, "ops": sum(nd.op not in ("input", "const") for nd in graph.nodes),
+        "fwd passes": forward_calls, "rev calls of f": len(calls), "sweeps": graph.n_sweeps,
+        "tape": len(graph.nodes), "visits": graph.n_visits, "own subgraphs": sum(own), "own": own,
+    }
 
 
 counts = [count_work(n, 1) for n in sizes_n] + [count_work(1, m) for m in sizes_m[1:]]
 cols = ["n", "m", "ops", "fwd passes", "sweeps", "tape", "visits", "own subgraphs"]
-print("  ".join(f"{c:>13s}" for c in cols))
+widths = [max(len(c), 6) for c in cols]
+print("  ".join(f"{c:>{w}s}" for c, w in zip(cols, widths)))
 for c in counts:
-    print("  ".join(f"{c[k]:13d}" for k in cols))
+    print("  ".join(f"{c[k]:{w}d}" for k, w in zip(cols, widths)))
 
 for c in counts:
     n, m = c["n"], c["m"]
     assert c["ops"] == m * (2 * n + 1) and c["tape"] == n + m * (3 * n + 2), c  # |f| and the tape, as counted above
-    assert c["fwd passes"] == n and c["rev calls of f"] == 1 and c["sweeps"] == m, c  # n passes; one recording, m sweeps
+    assert c["fwd passes"] == n, c  # forward mode: n passes
+    assert c["rev calls of f"] == 1 and c["sweeps"] == m, c  # reverse mode: one recording, m sweeps
     assert c["visits"] == m * n + (3 * n + 2) * m * (m + 1) // 2, c  # each sweep walks the tape back from its output
     assert c["own"] == [4 * n + 2] * m, c  # output i depends on 4n + 2 nodes: m (4n + 2) in all, linear in m
 
@@ -154,7 +159,7 @@ def reachable(fn):
 
 
 torch_sizes = {reachable(y.grad_fn) for y in yt}
-print(f"torch.autograd, m = 512 outputs of one input: nodes reachable from each output's grad_fn: {sorted(torch_sizes)}")
+print(f"torch.autograd, m = 512 outputs: nodes reachable from each output's grad_fn: {sorted(torch_sizes)}")
 assert len(torch_sizes) == 1  # the same for every output: a backward call for y_i does not grow with m
 
 # %%
@@ -201,12 +206,13 @@ def cpu_time(fn, repeats=5, batch=2e-3):
 
 
 def measure(n, m):
-    """CPU times (fastest, slowest) of the forward and reverse Jacobians and of f on floats, and the Jacobian error against its bound."""
+    """CPU times (fastest, slowest) of both Jacobians and of f on floats; the Jacobian error and its bound."""
     W = rng.standard_normal((m, n)) / np.sqrt(n)
     x = rng.standard_normal(n)
     f = make_f(W)
     J_true = (1 - np.tanh(W @ x) ** 2)[:, None] * W
-    err = max(np.abs(autodiff.jacobian_forward(f, x) - J_true).max(), np.abs(autodiff.jacobian_reverse(f, x) - J_true).max())
+    err = max(np.abs(autodiff.jacobian_forward(f, x) - J_true).max(),
+              np.abs(autodiff.jacobian_reverse(f, x) - J_true).max())
     # Rounding bound: u = Wx is a sum of n products, off by at most n eps sum_j |W_ij x_j|; 1 - tanh^2 has slope
     # at most 4 / (3 sqrt 3) < 0.77 in u; a few more roundings in tanh and the products.
     bound = (0.77 * n * eps * (np.abs(W) @ np.abs(x))[:, None] * np.abs(W) + 8 * eps * np.abs(J_true)).max() + 8 * eps
@@ -221,7 +227,8 @@ wide = np.array([measure(n, 1) for n in sizes_n])  # (len(sizes_n), 8): m = 1
 tall = np.array([measure(1, m) for m in sizes_m])  # (len(sizes_m), 8): n = 1
 errors = np.concatenate([wide[:, 6], tall[:, 6]])
 bounds = np.concatenate([wide[:, 7], tall[:, 7]])
-print(f"max |J - closed form| over all runs: {errors.max():.1e}; smallest ratio bound / error: {np.min(bounds / np.maximum(errors, 1e-300)):.0f}")
+margin = np.min(bounds / np.maximum(errors, 1e-300))
+print(f"max |J - closed form| over all runs: {errors.max():.1e}; smallest ratio bound / error: {margin:.0f}")
 assert np.all(errors <= bounds), (errors, bounds)  # "equal to the closed form to float64 rounding"
 
 spread = np.concatenate([wide[:, [1, 3, 5]] / wide[:, [0, 2, 4]], tall[:, [1, 3, 5]] / tall[:, [0, 2, 4]]])
@@ -236,8 +243,11 @@ header = f"{'':>4s} {'forward [ms]':^17s} {'reverse [ms]':^17s} {'fwd/rev':>7s}"
 print(f"{'m = 1':^48s} | {'n = 1':^48s}")
 print(f"{header.replace('    ', '   n', 1)} | {header.replace('    ', '   m', 1)}")
 for k in range(len(sizes_m)):
-    left = f"{sizes_n[k]:4d} {ms(wide[k], FWD)} {ms(wide[k], REV)} {wide[k, FWD] / wide[k, REV]:7.2f}" if k < len(sizes_n) else ""
-    print(f"{left:48s} | {sizes_m[k]:4d} {ms(tall[k], FWD)} {ms(tall[k], REV)} {tall[k, FWD] / tall[k, REV]:7.2f}")
+    left = ""
+    if k < len(sizes_n):
+        left = f"{sizes_n[k]:4d} {ms(wide[k], FWD)} {ms(wide[k], REV)} {wide[k, FWD] / wide[k, REV]:7.2f}"
+    right = f"{sizes_m[k]:4d} {ms(tall[k], FWD)} {ms(tall[k], REV)} {tall[k, FWD] / tall[k, REV]:7.2f}"
+    print(f"{left:48s} | {right}")
 
 # %%
 # With one output, forward mode makes :math:`n` passes over a function of
@@ -298,13 +308,18 @@ colours = {"forward": "#0072B2", "reverse": "#D55E00"}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained", sharey=True)
 for ax, sizes, data, name, first in ((axes[0], sizes_n, wide, "n", 8), (axes[1], sizes_m, tall, "m", 8)):
     s = np.array(sizes, dtype=float)
-    for col, mode, marker, label in ((FWD, "forward", "o", f"forward mode ({name if name == 'n' else 'one'} pass{'es' if name == 'n' else ''})"),
-                                     (REV, "reverse", "s", f"reverse mode (one recording, {'one sweep' if name == 'n' else 'm sweeps'})")):
-        mid = np.sqrt(data[:, col] * data[:, col + 1]) * 1e3
-        ax.errorbar(s, mid, yerr=[mid - data[:, col] * 1e3, data[:, col + 1] * 1e3 - mid], fmt=marker + "-", color=colours[mode], label=label, capsize=2)
+    labels = {"n": ("forward mode (n passes)", "reverse mode (one recording, one sweep)"),
+              "m": ("forward mode (one pass)", "reverse mode (one recording, m sweeps)")}[name]
+    for col, mode, marker, label in ((FWD, "forward", "o", labels[0]), (REV, "reverse", "s", labels[1])):
+        lo, hi = data[:, col] * 1e3, data[:, col + 1] * 1e3  # fastest and slowest batch
+        mid = np.sqrt(lo * hi)
+        ax.errorbar(s, mid, yerr=[mid - lo, hi - mid], fmt=marker + "-", color=colours[mode], label=label, capsize=2)
     # Reference slopes through a point 2.5 times below (or, for m^2, above) the largest point of the curve
     # they stand for, so that every line stays visible and none crosses another curve.
-    quad, lin = (data[-1, FWD] / 2.5, data[-1, REV] / 2.5) if name == "n" else (data[-1, REV] * 2.5, data[-1, FWD] / 2.5)
+    if name == "n":
+        quad, lin = data[-1, FWD] / 2.5, data[-1, REV] / 2.5
+    else:
+        quad, lin = data[-1, REV] * 2.5, data[-1, FWD] / 2.5
     s_lin, s_quad = s[s >= first], s[s >= (first if name == "n" else 128)]
     ax.loglog(s_quad, quad * 1e3 * (s_quad / s[-1]) ** 2, ":", color="0.3", lw=1.5, label=f"∝ {name}² (reference)")
     ax.loglog(s_lin, lin * 1e3 * (s_lin / s[-1]), "--", color="0.3", lw=1.5, label=f"∝ {name} (reference)")
@@ -316,8 +331,10 @@ for ax, sizes, data, name, first in ((axes[0], sizes_n, wide, "n", 8), (axes[1],
 axes[0].set_xlabel("number of inputs n (m = 1)", fontsize=11)
 axes[1].set_xlabel("number of outputs m (n = 1)", fontsize=11)
 axes[0].set_ylabel("CPU time for the full Jacobian [ms]", fontsize=11)
-axes[0].set_title(f"f: Rⁿ → R: forward takes {wide[-1, FWD] / wide[-1, REV]:.0f}× as long at n = {sizes_n[-1]}", fontsize=12)
-axes[1].set_title(f"f: R → Rᵐ: reverse takes {tall[-1, REV] / tall[-1, FWD]:.1f}× as long at m = {sizes_m[-1]}", fontsize=12)
+axes[0].set_title(f"f: Rⁿ → R: forward takes {wide[-1, FWD] / wide[-1, REV]:.0f}× as long at n = {sizes_n[-1]}",
+                  fontsize=12)
+axes[1].set_title(f"f: R → Rᵐ: reverse takes {tall[-1, REV] / tall[-1, FWD]:.1f}× as long at m = {sizes_m[-1]}",
+                  fontsize=12)
 plt.show()
 
 # %%
@@ -362,10 +379,12 @@ t_float = cpu_time(lambda: f_big(list(x_big)))
 t_pass = cpu_time(lambda: f_big([autodiff.Dual(v, 1.0) for v in x_big]))
 t_record = cpu_time(record)
 t_sweep = cpu_time(lambda: g_big.backward(out_big))
-print(f"n = {n_big}, m = 1, CPU time relative to one evaluation on floats (fastest batches): one forward (dual) pass "
-      f"{t_pass[0] / t_float[0]:.0f}, recording {t_record[0] / t_float[0]:.0f}, one backward sweep {t_sweep[0] / t_float[0]:.0f}")
-assert t_pass[0] > 10 * t_float[1] and t_record[0] > 10 * t_float[1], (t_pass, t_record, t_float)  # "more than ten times", beyond the spread
-assert t_record[0] > 3 * t_sweep[1], (t_record, t_sweep)  # a sweep is "several times cheaper than the recording" (at least 3)
+print(f"n = {n_big}, m = 1, CPU time relative to one evaluation on floats (fastest batches):")
+print(f"  one forward (dual) pass {t_pass[0] / t_float[0]:.0f}, recording {t_record[0] / t_float[0]:.0f}, "
+      f"one backward sweep {t_sweep[0] / t_float[0]:.0f}")
+# Fastest batch of the slow one against the slowest batch of the fast one:
+assert t_pass[0] > 10 * t_float[1] and t_record[0] > 10 * t_float[1], (t_pass, t_record, t_float)  # "more than ten times"
+assert t_record[0] > 3 * t_sweep[1], (t_record, t_sweep)  # a sweep is "several times cheaper" (at least 3)
 assert len(g_big.nodes) == 2 * sum(nd.op not in ("input", "const") for nd in g_big.nodes)  # 2 nodes per operation
 rev_over_f = wide[:, REV] / wide[:, F + 1]  # reverse gradient / evaluation on floats, lowest within the spread
 print("reverse gradient / one evaluation of f on floats (lowest within the spread): "
@@ -408,13 +427,14 @@ for n in (1024, 4096):
     graph_n = autodiff.Graph()
     inputs = [graph_n.input(v, f"x{j}") for j, v in enumerate(x_n)]
     memory[n] = (peak_bytes(lambda: f_n(duals)), peak_bytes(lambda: f_n(inputs)), len(graph_n.nodes) - n)
-    print(f"n = {n}: peak of one forward pass {memory[n][0] / 1e3:7.1f} kB; of the recording {memory[n][1] / 1e3:8.1f} kB "
-          f"for {memory[n][2]} nodes ({memory[n][1] / memory[n][2]:.0f} bytes per node)")
+    print(f"n = {n}: peak of one forward pass {memory[n][0] / 1e3:6.1f} kB; of the recording "
+          f"{memory[n][1] / 1e3:7.1f} kB for {memory[n][2]} nodes ({memory[n][1] / memory[n][2]:.0f} bytes per node)")
 grow_forward = memory[4096][0] - memory[1024][0]
 grow_tape = memory[4096][1] - memory[1024][1]
 per_node = [memory[n][1] / memory[n][2] for n in (1024, 4096)]
-print(f"from n = 1024 to 4096: the forward pass's peak grows by {grow_forward} bytes, the tape's by {grow_tape / 1e6:.2f} MB")
-assert grow_forward <= 0.01 * grow_tape, (grow_forward, grow_tape)  # the forward pass does not grow with |f| (1 % of the tape's growth)
+print(f"from n = 1024 to 4096: the forward pass's peak grows by {grow_forward} bytes, "
+      f"the tape's by {grow_tape / 1e6:.2f} MB")
+assert grow_forward <= 0.01 * grow_tape, (grow_forward, grow_tape)  # forward: no growth with |f| (< 1 % of the tape's)
 assert abs(per_node[1] / per_node[0] - 1) < 0.05, per_node  # the tape grows in proportion to the nodes recorded
 
 # %%
