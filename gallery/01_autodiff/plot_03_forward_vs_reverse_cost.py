@@ -87,7 +87,10 @@ def make_f(W):
 # that restricts each sweep to the output's own subgraph visits
 # :math:`m(4n+2)` nodes in all, linear in :math:`m`. ``torch.autograd`` is
 # such an engine: a backward call runs the graph reachable from the output's
-# ``grad_fn``, which we count too.
+# ``grad_fn``. We count that graph for the same :math:`f` with :math:`n = 1`
+# built from scalar operations in torch: 3 nodes per output (the
+# :math:`\tanh`, the product and the input; torch records no constants and
+# no starting 0), the same for all :math:`m = 512` outputs.
 import torch
 
 sizes_n = [1, 2, 4, 8, 16, 32, 64]
@@ -143,9 +146,10 @@ for c in counts:
     assert c["visits"] == m * n + (3 * n + 2) * m * (m + 1) // 2, c  # each sweep walks the tape back from its output
     assert c["own"] == [4 * n + 2] * m, c  # output i depends on 4n + 2 nodes: m (4n + 2) in all, linear in m
 
-# torch.autograd: the nodes its backward runs for output i (the graph reachable from y_i.grad_fn), m = 512.
-xt = torch.tensor([0.3], dtype=torch.float64, requires_grad=True)
-yt = torch.tanh(torch.as_tensor(rng.standard_normal((512, 1))) @ xt).unbind()
+# torch.autograd on the same f with n = 1 and m = 512, built from scalar operations as ours is: the nodes
+# a backward call for output i runs are those reachable from y_i.grad_fn.
+xt = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+yt = [torch.tanh(w * xt) for w in torch.as_tensor(rng.standard_normal(512))]
 
 
 def reachable(fn):
@@ -160,15 +164,16 @@ def reachable(fn):
 
 torch_sizes = {reachable(y.grad_fn) for y in yt}
 print(f"torch.autograd, m = 512 outputs: nodes reachable from each output's grad_fn: {sorted(torch_sizes)}")
-assert len(torch_sizes) == 1  # the same for every output: a backward call for y_i does not grow with m
+assert torch_sizes == {3}  # tanh, product, x: the same for every output, whatever m
 
 # %%
 # Measured times
 # --------------
 # The times illustrate these counts; they are not the argument. Each time is
-# the CPU time of this thread (``time.thread_time``, so that other threads of
-# the process and other programs on the machine are not counted) per call,
-# measured over five batches of calls of at least 2 ms each; we keep the
+# the CPU time of this thread per call (``time.thread_time``: unlike wall
+# time it leaves out other programs running on the machine, and unlike the
+# process's CPU time it leaves out other threads, such as the worker threads
+# of a numerical library loaded earlier), measured over five batches of calls of at least 2 ms each; we keep the
 # fastest and the slowest batch. Every timing claim below is checked with
 # that spread against it: "A is slower than B" means A's fastest batch is
 # slower than B's slowest, and each log-log slope is bounded by the steepest
@@ -271,7 +276,10 @@ for k in range(len(sizes_m)):
 # whose growth they stand for. The slopes are measured over :math:`n \ge 8`
 # with one output, over :math:`m \ge 8` for forward mode with one input,
 # and between the two largest :math:`m` for reverse mode, whose
-# :math:`m^2` term takes over only there.
+# :math:`m^2` term takes over only there. The checks ask each slope, over
+# the whole range the spread allows, to be nearer the exponent the counts
+# predict (1 or 2) than the other one, and reverse mode's slope with one
+# input to exceed 1.
 
 
 def slope_range(sizes, data, col, smallest, largest=None):
@@ -352,7 +360,7 @@ plt.show()
 # The constant in *time* depends on the implementation. This engine creates
 # a Python object for every operation, so one forward (dual-number) pass, and
 # equally the recording, costs more than ten times an evaluation of
-# :math:`f` on plain floats (the printed ratios: tens of times), while one
+# :math:`f` on plain numbers (the printed ratios: tens of times), while one
 # backward sweep only multiplies and adds numbers already stored, several
 # times cheaper than the recording. A whole reverse gradient at
 # :math:`n = 64` thus costs more than ten evaluations of :math:`f` (printed:
