@@ -355,6 +355,28 @@ def test_random_graph_drawings_are_readable_when_rendered(case, sweep):
     plt.close(fig)
 
 
+def test_figure_text_problems_on_ordinary_axes():
+    """Titles, axis labels, tick labels and legends: flagged when cut off, not when inside."""
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    ax.loglog([1, 10, 100], [1, 5, 30], label="a line")
+    ax.set(xlabel="x", ylabel="y", title="short")
+    ax.legend()
+    assert figure_text_problems(fig) == [] and clipped_text(fig) == []
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1])
+    ax.set_title("a title far too long for a figure four inches wide, " * 2)
+    ax.text(1.2, 0.5, "text beyond the right edge", transform=ax.transAxes)
+    found = figure_text_problems(fig)
+    assert any(p.startswith("text 'a title far too long") for p in found) and any("beyond the right edge" in p for p in found)
+    assert len(clipped_text(fig)) == 2
+    ax.set_axis_off()  # hidden axes: their tick labels are not drawn, so not checked
+    ax.set_title("")
+    ax.texts[0].remove()
+    assert figure_text_problems(fig) == []
+    plt.close(fig)
+
+
 # ---------------------------------------------------------------------------
 # The library's segment geometry against matplotlib and sampling.
 # ---------------------------------------------------------------------------

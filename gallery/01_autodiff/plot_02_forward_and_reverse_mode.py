@@ -170,7 +170,7 @@ graph.tangents({x: 1.0})
 print(autodiff.format_table(graph.trace(), columns=("name", "op", "inputs", "value", "partials", "tangent")))
 
 tangent_drawing = graph_layout(graph, y, fontsize=12, fmt=three_digits, show_tangents=True)
-title = "Forward sweep from ẋ = 1: tangents in the boxes, local partials on the edges"
+title = "Forward sweep from ẋ = 1: values and tangents in the boxes, local partials on the edges"
 fig, (ax,) = graph_panels([tangent_drawing], titles=[title])
 draw_graph(tangent_drawing, ax)
 clipped = figure_text_problems(fig)
@@ -294,9 +294,10 @@ assert worst <= 16 * eps, worst  # "to float64 rounding"
 # --------------
 # * Forward and reverse mode use the same eight local partials, one per edge
 #   (the partials of the same six operations:
-#   :math:`e^x,\ 2f_1,\ 1,\ 1,\ e^{f_3},\ \cos f_3,\ 1,\ 1`); they differ only in the direction of the sweep and in what
-#   they accumulate (tangents of nodes with respect to the input, or
-#   adjoints of the output with respect to nodes). Forward mode adds terms
+#   :math:`e^x,\ 2f_1,\ 1,\ 1,\ e^{f_3},\ \cos f_3,\ 1,\ 1`); they
+#   differ only in the direction of the sweep and in what they accumulate
+#   (tangents of nodes with respect to the input, or adjoints of the output
+#   with respect to nodes). Forward mode adds terms
 #   where edges *meet* (:math:`f_3`, :math:`y`); reverse mode adds them where
 #   edges *leave* a node (:math:`f_1`, :math:`f_3`), as the second and third
 #   drawings show.

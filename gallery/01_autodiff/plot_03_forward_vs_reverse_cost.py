@@ -43,6 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from nntheory import autodiff
+from nntheory.plotting import figure_text_problems
 from nntheory.seeding import base_seed
 
 SEED = base_seed(0)
@@ -343,7 +344,9 @@ axes[0].set_title(f"f: Rⁿ → R: forward takes {wide[-1, FWD] / wide[-1, REV]:
                   fontsize=12)
 axes[1].set_title(f"f: R → Rᵐ: reverse takes {tall[-1, REV] / tall[-1, FWD]:.1f}× as long at m = {sizes_m[-1]}",
                   fontsize=12)
+clipped = figure_text_problems(fig)
 plt.show()
+assert clipped == [], clipped  # no title, tick label or legend entry cut off by the figure's edge
 
 # %%
 # Constants: the cheap gradient principle

@@ -174,7 +174,7 @@ def figure_text_problems(fig: Figure, tol: float = 0.5) -> list:
 
     walk(fig)
     return [
-        f"{what} extends beyond the figure ({box.x0:.1f}, {box.y0:.1f}) to ({box.x1:.1f}, {box.y1:.1f}) px, figure {frame.width:.0f} x {frame.height:.0f} px"
+        f"{what} sticks out of the figure: ({box.x0:.1f}, {box.y0:.1f}) to ({box.x1:.1f}, {box.y1:.1f}) px in a {frame.width:.0f} x {frame.height:.0f} px figure"
         for what, box in items
         if box.x0 < frame.x0 - tol or box.y0 < frame.y0 - tol or box.x1 > frame.x1 + tol or box.y1 > frame.y1 + tol
     ]
