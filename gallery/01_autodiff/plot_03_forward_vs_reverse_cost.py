@@ -420,14 +420,19 @@ assert rev_over_f[-1] > 10, rev_over_f  # "more than ten evaluations of f" at n 
 
 
 def peak_bytes(fn):
-    """Peak bytes Python allocates while fn runs (its result kept alive until the end)."""
+    """Peak bytes Python allocates while fn runs, above what it held before (its result kept alive until the end)."""
     gc.collect()  # empties CPython's caches of freed objects, so that every measurement starts alike
-    tracemalloc.start()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
     try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
         result = fn()  # noqa: F841 (kept alive: the tape stays in memory until measured)
-        return tracemalloc.get_traced_memory()[1]
+        return tracemalloc.get_traced_memory()[1] - before
     finally:
-        tracemalloc.stop()
+        if not was_tracing:
+            tracemalloc.stop()
 
 
 memory = {}
