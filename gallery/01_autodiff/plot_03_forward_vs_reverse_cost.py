@@ -398,8 +398,8 @@ assert t_pass[0] > 10 * t_float[1] and t_record[0] > 10 * t_float[1], (t_pass, t
 assert t_record[0] > 3 * t_sweep[1], (t_record, t_sweep)  # a sweep is "several times cheaper" (at least 3)
 assert len(g_big.nodes) == 2 * sum(nd.op not in ("input", "const") for nd in g_big.nodes)  # 2 nodes per operation
 rev_over_f = wide[:, REV] / wide[:, F + 1]  # reverse gradient / evaluation on floats, lowest within the spread
-print("reverse gradient / one evaluation of f on floats (lowest within the spread): "
-      + ", ".join(f"{r:.0f} at n = {n}" for n, r in zip(sizes_n, rev_over_f) if n >= 8))
+print("reverse gradient / one evaluation of f on floats, lowest within the spread:")
+print("  " + ", ".join(f"{r:.0f} at n = {n}" for n, r in zip(sizes_n, rev_over_f) if n >= 8))
 assert rev_over_f[-1] > 10, rev_over_f  # "more than ten evaluations of f" at n = 64, twice the principle's 5
 
 # %%
