@@ -198,7 +198,8 @@ assert mean_gap < 0.3, mean_gap  # "follows the true mean": far closer to it tha
 # errors on the two sets.
 assert all(abs(g) < 0.1 for g in gaps), gaps  # "differs from it by less than 0.1"
 assert all(g > 0.5 for g in line_gaps), line_gaps  # "the straight line sits clearly above"
-#
+
+# %%
 # (d) Learning rates and a schedule
 # ---------------------------------
 # We train the same architecture for 120 epochs (batch size 64) with Adam
@@ -420,7 +421,8 @@ assert np.all(np.diff(sd_grid[inner][::40]) > 0), sd_grid[inner][::40]  # "the b
 # single variance.
 assert abs(het_train_nll - true_train_nll) < 0.1 and abs(het_test_nll - true_test_nll) < 0.1, (het_train_nll, true_train_nll, het_test_nll, true_test_nll)
 assert het_test_nll < homo_test_nll - 0.1, (het_test_nll, homo_test_nll)
-#
+
+# %%
 # Calibration: does the band mean what it says?
 # ---------------------------------------------
 # If the predicted Gaussians are right, 68.3% of test points should fall

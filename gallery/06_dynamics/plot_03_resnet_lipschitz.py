@@ -296,7 +296,10 @@ assert -1.15 < slope < -0.85, slope  # "falls like 1/s over the middle of the ra
 assert bn_upper[0] <= 1 + 1 / np.sqrt(1e-5) and bn_upper[0] > 0.9 * (1 + 1 / np.sqrt(1e-5)), bn_upper[0]  # "capped near 316"
 assert bn_upper[0] / bn_upper[1] < 1.1, bn_upper[:2]  # saturation at tiny s
 assert bn_lower.max() > 50 and bn_upper[-1] < 2, (bn_lower, bn_upper)  # far above 2; and below 2 at s = 10
-#
+
+# %%
+# Training mode: no Lipschitz constant at all
+# ---------------------------------------------
 # Second, training mode: the output for a fixed input changes with its batch
 # mates, so no constant :math:`K` with
 # :math:`\|f(x) - f(y)\| \le K \|x - y\|` can hold (take :math:`x = y`).
