@@ -25,8 +25,12 @@ The claim: a network trained with MSE estimates the conditional mean well,
 but its single noise level is too large where the noise is small and too
 small where it is large; predicting the variance as well, trained with the
 full Gaussian negative log-likelihood, recovers a noise level that grows
-with :math:`x`, and its ±1σ and ±2σ bands are calibrated (we check the
-coverage, which the sheet does not ask for).
+with :math:`x`, and its ±1σ and ±2σ bands are close to calibrated (we
+check the coverage, which the sheet does not ask for). Neither network
+comes close to fitting the noise: each beats the truth on its training set
+only by the small margin of a fit with a few tens of effective parameters,
+not the thousands its parameter count suggests. Of the learning-rate
+schedule, it is the cosine decay that helps here, not the warm-up.
 """
 
 # %%
@@ -196,15 +200,21 @@ assert mean_gap < 0.3, mean_gap  # "follows the true mean": far closer to it tha
 # :math:`N = 667`): the training error is expected that much below the noise
 # and the error on new points that much above it. Read backwards, the
 # printed training gap corresponds to a few tens of effective parameters at
-# most. On the test set the difference from the yardstick has either sign,
-# depending on the draw: its sampling error, a few hundredths, is larger
-# than the optimism.
+# most. On the test set the difference from the yardstick is within its
+# sampling error: less than three standard errors of the paired
+# per-point difference over the 333 test points (printed), so with this
+# many points its sign is a matter of the draw.
 k_eff = -gaps[0] * x_train.size / np.mean(het.true_std(x_train) ** 2)
+with torch.no_grad():
+    paired = (y_test - model(X_test).numpy()) ** 2 - (y_test - het.true_mean(x_test)) ** 2  # per test point
+se_test = paired.std(ddof=1) / np.sqrt(x_test.size)
 print(f"training gap {gaps[0]:+.4f}: k_eff = N * |gap| / mean sigma^2 = {k_eff:.0f} effective parameters")
+print(f"test gap {gaps[1]:+.4f}, standard error {se_test:.4f}")
 assert all(abs(g) < 0.1 for g in gaps), gaps  # "differs from it by less than 0.1"
 assert all(g > 0.5 for g in line_gaps), line_gaps  # "the straight line sits clearly above"
 assert gaps[0] < 0, gaps  # "slightly below the yardstick on the training set"
 assert k_eff < 100, k_eff  # "a few tens of effective parameters at most"
+assert abs(gaps[1]) < 3 * se_test, (gaps[1], se_test)  # "within its sampling error: less than three standard errors"
 
 # %%
 # So the network has 2,241 parameters for 667 training points but behaves
@@ -219,8 +229,9 @@ assert k_eff < 100, k_eff  # "a few tens of effective parameters at most"
 # needs up to 666 pieces; the trained network has far fewer, under 100
 # (printed). Training longer does not change the picture quickly: twice the
 # number of updates (2,200 more steps of Adam at :math:`10^{-3}`, full
-# batch, on a copy) lowers the training MSE by less than 0.01. The fit
-# creeps towards the noise; in this run it does not get there.
+# batch, on a copy) lowers the training MSE by less than 0.03, where
+# fitting the noise would take it from the noise level, about 0.8, towards
+# zero. The fit creeps; in this run it does not get far.
 import copy
 
 
@@ -266,7 +277,7 @@ with torch.no_grad():
     train_mse_longer = mse(longer(X_train), Y_train).item()
 print(f"training MSE after 200 epochs {train_mse:.4f}; after 2,200 more full-batch steps {train_mse_longer:.4f} "
       f"(noise level {train_mse - gaps[0]:.4f}); pieces then: {linear_pieces(longer, u_lo, u_hi)[0]}")
-assert train_mse - 0.01 < train_mse_longer < train_mse, (train_mse, train_mse_longer)  # "lowers the training MSE by less than 0.01"
+assert train_mse - 0.03 < train_mse_longer < train_mse, (train_mse, train_mse_longer)  # "lowers the training MSE by less than 0.03"
 
 # %%
 # (d) Learning rates and a schedule
@@ -365,19 +376,19 @@ big, tiny, sched_name = runs
 # is more than five times that of either other run) and ends higher than
 # the schedule's. With the rate too small, both curves fall slowly and
 # smoothly and are still far above the noise floor after 120 epochs. The
-# schedule is the *slowest* start of the three large-rate options: its
-# warm-up begins at :math:`10^{-4}`, so over the first five epochs its
-# validation error is above that of the constant rate 0.3. After that it
-# overtakes: its curves end the lowest, its validation error within 0.1 of
-# the noise floor. No run overfits: none pushes its training loss more than
-# 0.1 below the noise floor of the fitting set.
+# schedule starts slowly: its warm-up begins at :math:`10^{-4}`, so over the
+# first five epochs its validation error is on average above that of the
+# constant rate 0.3 (printed: epochs 1-5). After that it overtakes: its
+# curves end the lowest, its validation error within 0.1 of the noise
+# floor. No run fits much of the noise: none pushes its training loss more
+# than 0.1 below the noise floor of the fitting set.
 assert all(jitter[big] > 5 * jitter[other] for other in (tiny, sched_name)), jitter  # "jumps": > 5x either other run
 assert end_val[big] > end_val[sched_name], end_val  # "ends higher than the schedule's"
 assert end_val[tiny] > 1.5 * noise_floor_val and end_train[tiny] > 1.5 * noise_floor_fit, end_val  # "far above the noise floor"
-assert np.all(first5[sched_name] > first5[big]), first5  # "over the first five epochs above the constant rate 0.3"
+assert first5[sched_name].mean() > first5[big].mean(), first5  # "over the first five epochs on average above the constant rate 0.3"
 assert end_val[sched_name] == min(end_val.values()) and end_train[sched_name] == min(end_train.values()), (end_val, end_train)  # "end the lowest"
 assert end_val[sched_name] - noise_floor_val < 0.1, (end_val, noise_floor_val)  # "within 0.1 of the noise floor"
-assert all(t > noise_floor_fit - 0.1 for t in end_train.values()), (end_train, noise_floor_fit)  # "no run overfits"
+assert all(t > noise_floor_fit - 0.1 for t in end_train.values()), (end_train, noise_floor_fit)  # "none more than 0.1 below the noise floor"
 
 # %%
 # Which part of the schedule helps: the warm-up or the decay?
@@ -780,7 +791,7 @@ assert np.all((p_inside[3:] > 0.05) & (p_inside[3:] < 0.95)), p_inside  # "stric
 #   of a fit with a few tens of effective parameters. Its 2,241 parameters
 #   describe what it could express, not what Adam reaches: the trained
 #   function has under 100 linear pieces on :math:`[0, 10]`, and doubling
-#   the training lowers the training error by less than 0.01.
+#   the training lowers the training error by less than 0.03.
 # * (d) Too large a learning rate leaves the validation error jumpy and
 #   higher; too small a rate is slow; warm-up plus cosine annealing starts
 #   slowest and ends lowest. The controls show that the cosine decay does
