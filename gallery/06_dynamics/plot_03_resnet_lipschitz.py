@@ -360,18 +360,21 @@ np.testing.assert_allclose(bn_gain_measured, bn_gain_formula, rtol=1e-10)  # the
 np.testing.assert_allclose(bn_upper, 1 + np.array(bn_gain_formula), rtol=1e-6)  # Lip(T) <= 1 + ||W2|| Lip(BN) ||W1|| = 1 + Lip(BN)
 assert np.all(bn_lower <= bn_upper * (1 + 1e-9))
 
-fig, ax = plt.subplots(figsize=(8, 5.2), layout="constrained")
-ax.axhline(2.0, color="0.45", lw=1.5, zorder=1, label=r"any 1-Lipschitz branch: $\mathrm{Lip}(T) \leq 2$")
-ax.axhspan(plain_lower, plain_upper, color="#CC79A7", alpha=0.3, lw=0, zorder=1,
-           label=f"same weights, no batch norm: Lip(T) in [{plain_lower:.2f}, {plain_upper:.2f}]")
-ax.loglog(scales, bn_lower, "o-", color="#0072B2", lw=2, zorder=3, label="with batch norm (eval mode): measured lower bound")
-ax.loglog(scales, bn_upper, "s--", color="#D55E00", lw=1.5, mfc="white", ms=7, zorder=4, label="with batch norm: architecture upper bound")
-ax.set_xlabel(r"standard deviation $s$ of the training inputs", fontsize=12)
-ax.set_ylabel(r"$\mathrm{Lip}(T)$ at test time", fontsize=12)
+fig, (ax, ax_zoom) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained", width_ratios=[1.5, 1])
+large = scales >= 1
+for a, sel, plot in ((ax, slice(None), ax.loglog), (ax_zoom, large, ax_zoom.semilogx)):
+    a.axhline(2.0, color="0.45", lw=1.5, zorder=1, label=r"any 1-Lipschitz branch: $\mathrm{Lip}(T) \leq 2$")
+    a.axhspan(plain_lower, plain_upper, color="#CC79A7", alpha=0.45, lw=0, zorder=1,
+              label=f"same weights, no batch norm:\nLip(T) between {plain_lower:.2f} (measured) and {plain_upper:.2f} (bound)")
+    plot(scales[sel], bn_lower[sel], "o-", color="#0072B2", lw=2, zorder=3, label="with batch norm (eval mode): measured lower bound")
+    plot(scales[sel], bn_upper[sel], "s--", color="#D55E00", lw=1.5, mfc="white", ms=7, zorder=4, label="with batch norm: architecture upper bound")
+    a.set_xlabel(r"standard deviation $s$ of the training inputs", fontsize=12)
+    a.set_ylabel(r"$\mathrm{Lip}(T)$ at test time", fontsize=12)
 ax.legend(fontsize=9, loc="upper right")
 ax.set_title("With batch norm the test-time constant is set by the training data:\n"
-             r"about $\propto 1/s$ in the middle, capped near $1/\sqrt{\varepsilon}$ for tiny $s$;"
-             "\nfor large $s$ below 2 and below the same weights without batch norm", fontsize=11)
+             r"about $\propto 1/s$ in the middle, capped near $1/\sqrt{\varepsilon}$ for tiny $s$", fontsize=11)
+ax_zoom.set_ylim(0.9, 1.05 * bn_upper[large].max())
+ax_zoom.set_title("Zoom on $s \\geq 1$ (linear scale): for large $s$ below 2,\nand below the same weights without batch norm", fontsize=11)
 plt.show()
 
 # %%
