@@ -46,11 +46,15 @@ constant learning rate it does not converge, with or without gradient noise.
 #
 # RMSProp (torch's convention, :func:`nntheory.optim.rmsprop`; the sheet
 # writes :math:`\beta_2` for the averaging constant :math:`\rho` and puts
-# :math:`\epsilon` inside the root; since :math:`\sqrt{s_j + \epsilon} =
+# :math:`\epsilon` inside the root, a convention TensorFlow's RMSProp shares
+# and torch's does not, so neither is wrong; since :math:`\sqrt{s_j + \epsilon} =
 # \sqrt{s_j}\,(1 + \epsilon/(2 s_j) + \dots)` and :math:`s_j` stays above
-# :math:`50\,\epsilon` in every noise-free run on this page and, after the
-# first 10 steps, in every noisy one (printed at the end), that changes the
-# denominator by less than 1 %) keeps
+# :math:`50\,\epsilon` in the axis-aligned 300-step run, the rotated one of
+# the figure, the 6000-step constant-rate run and, after the first 10 steps,
+# in every noisy
+# run (printed at the end), that changes the denominator there by less than
+# 1 %; the examples of tiny :math:`s_j` (the underflow, the decaying
+# schedules) are about torch's convention only) keeps
 # :math:`s_j \leftarrow \rho s_j + (1-\rho) g_j^2` and steps
 # :math:`\theta_j \leftarrow \theta_j - \alpha\, g_j/(\sqrt{s_j} +
 # \epsilon)`. Since :math:`\sqrt{s_j}` is the typical size of :math:`|g_j|`,
@@ -468,7 +472,7 @@ assert np.all(np.abs(rot_ratio - 1) < 0.1), rot_ratio  # "within a few per cent 
 assert dist_rot["RMSProp"] > 10 * dist_rot["GD"], dist_rot  # "farther from the minimum than GD" (the title)
 s_min = min(square_avgs["RMSProp"].min(), long_s.min(), rotated["RMSProp"][1].min())
 s_min_noisy = noisy["RMSProp"][1][9:].min()  # from step 10 on, over all copies
-print(f"smallest s_j: {s_min:.1e} in the noise-free RMSProp runs, {s_min_noisy:.1e} in the noisy ones after step 10  (eps = {EPS:g})")
+print(f"smallest s_j: {s_min:.1e} in those noise-free RMSProp runs, {s_min_noisy:.1e} in the noisy ones after step 10  (eps = {EPS:g})")
 # "s_j stays above 50 eps": then eps inside the root changes sqrt(s_j) by less than eps / (2 s_j) = 1 %
 assert min(s_min, s_min_noisy) > 50 * EPS, (s_min, s_min_noisy)
 
