@@ -247,7 +247,7 @@ plt.show()
 # noise move as far as informative ones.
 #
 # Bias correction is **not** a remedy for this: it is what makes the first
-# step exactly :math:`\eta\operatorname{sign}(g_1)` in (b). Without it the
+# step :math:`\eta\operatorname{sign}(g_1)` (up to the :math:`\epsilon` term) in (b). Without it the
 # first step is the same sign step, :math:`\sqrt{10} \approx 3.16` times
 # larger, and the steps stay too large for thousands of steps; so the
 # correction fixes the size of the early steps, not their sign-like nature.
@@ -319,10 +319,13 @@ for (name, rule), (colour, ls) in zip(variants.items(), styles):
     drift[name] = np.array(rms)
     ax.plot(np.arange(1, T_NOISE + 1), rms, color=colour, ls=ls, lw=2.5, label=name.replace("eps", r"$\epsilon$").replace("v0", r"$v_0$"))
 ax.set_xscale("log")
+ax.set_yscale("log")  # the warm-up's first step is exactly 0 and is left out
+ax.axvline(10, color="0.5", ls=":", lw=1)
+ax.text(10.5, 0.02, "t = 10", color="0.3", fontsize=10)
 ax.set_xlabel("step t", fontsize=12)
 ax.set_ylabel(r"RMS $|\theta_t - \theta_0| / \eta$", fontsize=12)
 ax.set_title("Pure-noise gradient: warm-up suppresses the early random walk", fontsize=12)
-ax.legend(fontsize=10, loc="upper left")
+ax.legend(fontsize=10, loc="lower right")
 ax.tick_params(labelsize=11)
 plt.show()
 
@@ -468,7 +471,7 @@ for k in range(N_FEATURES):
     )
 # The averages carry minibatch noise and a small bias from the correlation of m and v; 5e-3 is a few
 # times what we measured over seeds, against weights of size 1.
-assert dist["SGD + L2"] < 5e-3 and dist["Adam + L2"] < 5e-3, dist  # "Adam + L2 ends where SGD + L2 ends: at ridge"
+assert dist["SGD + L2"] < 5e-3 and dist["Adam + L2"] < 5e-3, dist  # "the averaged iterate lands near ridge" (both)
 assert dist["AdamW"] > 0.5, dist  # AdamW ends elsewhere
 assert dist_w < 0.1 * dist["AdamW"], (dist_w, dist["AdamW"])  # ... near the weighted ridge predicted by its stationarity condition
 
@@ -513,7 +516,7 @@ ax0.semilogx(feature_scale, final["Adam + L2"] / ols, "o", color="#D55E00", ms=6
 ax0.semilogx(feature_scale, final["AdamW"] / ols, "s", color="#0072B2", ms=8, mfc="none", mew=2, label="AdamW (trained)")
 ax0.set_xlabel(r"feature scale $s_k$ (std of the input)", fontsize=12)
 ax0.set_ylabel(r"final weight / OLS weight", fontsize=12)
-ax0.set_title("Same λ: Adam + L2 and SGD + L2 end at ridge, AdamW elsewhere", fontsize=11)
+ax0.set_title("Same λ: Adam + L2 and SGD + L2 end near ridge, AdamW elsewhere", fontsize=11)
 ax0.legend(fontsize=9, loc="center right")
 ax1.loglog(feature_scale, feature_scale**2, color="0.4", lw=1.2, ls="--", label=r"data curvature $s_k^2$")
 ax1.loglog(feature_scale, np.full(N_FEATURES, LAMBDA), "o-", color="#D55E00", ms=8, lw=2, label=r"ridge, SGD + L2, Adam + L2: $\lambda$")
@@ -553,7 +556,7 @@ assert coef_adamw[0] < 1e-2 * LAMBDA, coef_adamw[0]  # "by orders of magnitude f
 #   defaults, and the uncorrected steps stay too large for thousands of steps
 #   on a constant gradient.
 # * **(c)** Bias correction fixes the size of the early steps (it is what
-#   makes the first step exactly :math:`\eta\operatorname{sign}(g)`), not their
+#   makes the first step :math:`\eta\operatorname{sign}(g)` up to :math:`\epsilon`), not their
 #   sign-like nature. Remedies for that, measured on a pure-noise coordinate:
 #   a learning-rate warm-up removed almost all of the early drift; an
 #   :math:`\epsilon` as large as the gradient noise about halved it, at the

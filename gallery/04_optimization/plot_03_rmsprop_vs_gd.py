@@ -380,7 +380,7 @@ ax.set_yticks([10.0**e for e in range(-200, 1, 50)])
 ax.set_xlabel("step k", fontsize=12)
 ax.set_ylabel(r"$\max_j |\theta_j(k)|$", fontsize=12)
 ax.set_title("RMSProp without noise under three learning-rate schedules", fontsize=12)
-ax.legend(fontsize=10, loc="lower left")
+ax.legend(fontsize=10, loc="lower right")  # the lower right is empty; the troughs are at the lower left
 ax.tick_params(labelsize=11)
 plt.show()
 for name, m in sup.items():
