@@ -187,8 +187,8 @@ def effective_rates(optimizer):
             state = optimizer.state[p]
             v_hat = state["exp_avg_sq"] / (1 - BETAS[1] ** state["step"].item())  # bias-corrected, as Adam uses it
             rates.append((group["lr"] / (v_hat.sqrt() + EPS)).flatten())
-    rates = torch.cat(rates)  # (n_params,)
-    return rates.median().item(), rates.quantile(0.9).item()
+    median, p90 = np.quantile(torch.cat(rates).numpy(), [0.5, 0.9])  # over all n_params weights (numpy: a partial sort, cheaper)
+    return float(median), float(p90)
 
 
 # %%
@@ -342,7 +342,7 @@ ax_r.semilogy(epochs3, rates3[:, 0], color="#D55E00", lw=2, label="constant 1e-3
 ax_r.semilogy(epochs3, rates3[:, 1], color="#D55E00", lw=1.2, ls=":", label="constant 1e-3: 90th percentile")
 ax_r.semilogy(epochs_main, rates_main[:, 0], color="#0072B2", lw=2, label="recipe: median over weights")
 ax_r.axvline(climb_start + 1, color="0.5", lw=0.8)
-ax_r.text(climb_start + 2, rates3[:, 1].max(), "constant 1e-3\nstarts to climb", fontsize=10, color="0.3", va="top")
+ax_r.text(climb_start + 2, 1e-4, "constant 1e-3\nstarts to climb", fontsize=10, color="0.3", va="center")  # an empty part of the panel
 ax_r.set_xlabel("epoch", fontsize=12)
 ax_r.set_ylabel(r"Adam's rate $\eta/(\sqrt{\hat v}+\epsilon)$", fontsize=12)
 ax_r.legend(fontsize=9, loc="lower left")
@@ -699,4 +699,4 @@ assert min(main_mse[0] / main_mse[-1], grad_record[0] / grad_record[-1]) > 1e6  
 #   peak (or a constant :math:`10^{-4}`) does not climb.
 torch.set_num_threads(threads_before)
 
-# sphinx_gallery_thumbnail_number = 3
+# sphinx_gallery_thumbnail_number = 2
