@@ -41,10 +41,10 @@ per-sample gradients (and so the minibatch noise of SGD) all but vanish.
 # held-out test set of 1000 samples shows what the fit predicts.
 #
 # The input dimension :math:`d = 16` is a choice, and it matters. An earlier
-# version of this page used :math:`d = 8`; there the same recipe needs more
-# epochs, and some initialisations do not reach :math:`10^{-6}` within the
-# schedule at all. We measure that, and what differs between the two
-# problems, after the main results (part (e)).
+# version of this page used :math:`d = 8`; there the same recipe, from the
+# same seeds, needs more epochs to reach :math:`10^{-6}`, or does not reach it
+# within the schedule at all. We measure that, and what differs between the
+# two problems, after the main results (end of part (e)).
 #
 # All randomness comes from the base seed: the data from ``SEED``, the
 # initial weights and the minibatch order from seeds derived from it.
@@ -487,8 +487,8 @@ assert test_mse[-1] > ols_test, (test_mse[-1], ols_test)  # "above what least sq
 # not get there within the 150 epochs at all (printed). The input dimension
 # was chosen together with the recipe, so that every run of section (e)
 # interpolates within the schedule; the lower peak rate, not the data, is
-# what removed the climbs (the peak-:math:`10^{-3}` trial above ran on the
-# :math:`d = 16` data).
+# what removed the climbs (the constant-:math:`10^{-3}` and
+# peak-:math:`10^{-3}` trials above climbed on the :math:`d = 16` data).
 #
 # What differs? In 8 dimensions the 128 inputs lie closer together: their
 # median distance to the nearest other input is about half of that in 16
