@@ -358,8 +358,9 @@ assert np.all(np.abs(np.abs(long_path[3000:]) / (LR_RMS / 2) - 1) < 0.1)  # the 
 # that, training stops short, wherever it is. Here it works: the iterate
 # never climbs back and keeps shrinking to the end. What is used in
 # practice is a schedule that anneals the rate over the planned number of
-# steps, e.g. cosine annealing to zero (the recipe of the zero-training-error
-# page of this chapter). On this problem cosine annealing over the 6000
+# steps, such as step decay or cosine annealing to zero (Loshchilov and
+# Hutter, *SGDR*, ICLR 2017; the recipe of the zero-training-error page of
+# this chapter). On this problem cosine annealing over the 6000
 # steps does *not* prevent the excursion (the rate is still near
 # :math:`\alpha` at the trough), but it ends far below the cycle, because the
 # rate goes to zero.
