@@ -67,6 +67,9 @@ from nntheory.seeding import base_seed
 SEED = base_seed(0)
 generator = torch.Generator().manual_seed(SEED)
 torch.set_default_dtype(torch.float64)
+# Products this small run fastest on one thread (two threads spend most of their time
+# synchronising; the results do not depend on it); sphinx-gallery restores the setting.
+torch.set_num_threads(1)
 x = torch.randn(64, 10, generator=generator)  # 64 test inputs
 lin1, lin2, lin3 = (torch.nn.Linear(i, o) for i, o in ((10, 100), (100, 100), (100, 1)))
 with torch.no_grad():

@@ -117,6 +117,9 @@ from nntheory.seeding import base_seed
 
 SEED = base_seed(0)
 rng = np.random.default_rng(SEED)
+# Tensors this small are fastest on one thread (the results do not depend on it);
+# sphinx-gallery restores the setting after the page.
+torch.set_num_threads(1)
 N = 50
 x = torch.tensor(rng.standard_normal(N))
 y = x + 0.5 * torch.tensor(rng.standard_normal(N))
