@@ -304,7 +304,9 @@ assert abs(np.mean(y1 - p * X1 @ w1_star)) > 0.1 * abs(w1_ols[0]), w1_star  # th
 # standard errors (the last column). The closed form
 # :math:`w^\star = (pX^\top X + (1-p)\operatorname{diag}(X^\top X))^{-1}X^\top y`
 # is the limit of both numerical minimisations: the Monte Carlo minimiser
-# approaches it at the :math:`S^{-1/2}` rate, and dropout SGD settles on it.
+# approaches it with root mean square error :math:`\sqrt{C/S}`, the
+# :math:`S^{-1/2}` rate with the predicted constant, and dropout SGD settles
+# on it.
 # The deployed weights :math:`p w^\star` are shrunk relative to OLS, in the
 # norm of the unit-norm features.
 # The penalty :math:`p(1-p)\, w_j^2 \sum_i x_j^{(i)2}` charges more per unit
