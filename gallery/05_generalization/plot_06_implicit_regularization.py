@@ -278,9 +278,9 @@ assert extras[50] == 0.0 and all(extras[b1] > extras[b2] for b1, b2 in zip((1, 2
 #
 #    u_{k+1} = u_k\,(1 - \varepsilon^2 g_k^2) .
 #
-# While :math:`\varepsilon|g_k| < 1` (checked below) every step shrinks
-# :math:`|u|`, and it keeps shrinking as long as the batch gradients do not
-# vanish. Full-batch GD has :math:`g_k = \ell'(ab) \to 0` on the floor, so
+# While :math:`\varepsilon|g_k| < \sqrt 2` (checked below) the factor lies in
+# :math:`(-1, 1]`, so every step shrinks :math:`|u|`, and it keeps shrinking
+# as long as the batch gradients do not vanish. Full-batch GD has :math:`g_k = \ell'(ab) \to 0` on the floor, so
 # its :math:`u` freezes wherever the descent left it: only GD stops
 # off-balance. For :math:`B < N` the batch gradients on the floor keep a
 # mean square :math:`\kappa_B V(c)`, with
@@ -305,11 +305,12 @@ assert extras[50] == 0.0 and all(extras[b1] > extras[b2] for b1, b2 in zip((1, 2
 # We run SGD with :math:`\varepsilon = 0.1` from :math:`(2.5, 0.1)`, five
 # shuffling seeds per batch size: :math:`B = 1, 2, 5, 10` for about
 # :math:`10/\rho_B` epochs (at least 1,000), long enough to arrive;
-# :math:`B = 25`, which would need about 50,000 epochs, for 5,000 to measure
-# its rate; and full-batch GD (:math:`B = 50`) for 200. We measure each
-# rate as the slope of :math:`\log|u|` from epoch 20 (the descent into the
-# valley is over) until :math:`|u|` has fallen a thousandfold or the run
-# ends. For comparison: where the gradient flows of :math:`L` and of the
+# :math:`B = 25`, which would need :math:`10/\rho_{25}` epochs (printed), for
+# 5,000 to measure its rate; and full-batch GD (:math:`B = 50`) for 200. We
+# measure each rate as the slope of :math:`\log|u|` from epoch 20 (by then
+# the descent into the valley is over: GD's :math:`|\ell'(ab)|` has fallen
+# below 1% of its initial value within 20 steps, checked) until :math:`|u|`
+# has fallen a thousandfold or the run ends. For comparison: where the gradient flows of :math:`L` and of the
 # GD-modified loss end (at :math:`t = 20`, the time of 200 GD steps).
 xs, ys = x.numpy(), y.numpy()
 
@@ -328,7 +329,7 @@ def sgd_runs(B, n_epochs, seeds, lr=0.1, chunk=2000):
     """SGD with reshuffling each epoch, one run per seed, vectorised over the seeds.
 
     Returns the iterates at the end of every epoch, (n_epochs + 1, 2, n_seeds); the running sum of
-    log(1 - lr^2 g_k^2) at the end of every epoch, (n_epochs + 1, n_seeds); and max_k lr |g_k|.
+    log|1 - lr^2 g_k^2| at the end of every epoch, (n_epochs + 1, n_seeds); and max_k lr |g_k|.
     """
     shuffles = [np.random.default_rng(s) for s in seeds]
     m, n = N // B, len(seeds)
@@ -344,7 +345,7 @@ def sgd_runs(B, n_epochs, seeds, lr=0.1, chunk=2000):
         for k in range(n_ep * m):
             g = a * b * batch_xx[k] - batch_xy[k]  # the minibatch gradient is g (b, a)
             a, b = a - lr * g * b, b - lr * g * a
-            running += np.log1p(-((lr * g) ** 2))
+            running += np.log(np.abs(1 - (lr * g) ** 2))
             largest = max(largest, lr * np.abs(g).max())
             if (k + 1) % m == 0:
                 path[start + (k + 1) // m] = a, b
@@ -355,6 +356,11 @@ def sgd_runs(B, n_epochs, seeds, lr=0.1, chunk=2000):
 rho = {B: 0.1**2 * (N / B) * kappa(B) * var_rx(c) for B in (1, 2, 5, 10, 25)}
 n_epochs = {B: max(1000, int(np.ceil(10 / rho[B]))) for B in (1, 2, 5, 10)} | {25: 5000, 50: 200}
 runs = {B: sgd_runs(B, n_ep, [SEED + 1000 + s for s in range(5)]) for B, n_ep in n_epochs.items()}
+print(f"rho_1 / rho_25 = {rho[1] / rho[25]:.6g}; B = 25 would need 10 / rho_25 = {10 / rho[25]:,.0f} epochs")
+assert abs(rho[1] / rho[25] - 1225) < 1e-9, rho  # "exactly 1,225 times slower"
+gd_path = runs[50][0][:, :, 0]  # (201, 2)
+ell_prime_gd = np.abs(gd_path[:, 0] * gd_path[:, 1] * sxx - sxy)
+assert ell_prime_gd[20] < 0.01 * ell_prime_gd[0], ell_prime_gd[[0, 20]]  # the descent is over within 20 steps
 flow_end = gradient_flow(loss, theta0, np.array([0.0, 20.0]), n_substeps=400)[-1]
 mod_end = gradient_flow(lambda t: modified_loss(loss, t, 0.1), theta0, np.array([0.0, 20.0]), n_substeps=400)[-1]
 gd_end = runs[50][0][-1, :, 0]
@@ -369,8 +375,9 @@ def balance(path):
 
 
 rate = {}
-print(" B   epochs   rho_B (per epoch)   measured rate / rho_B (5 seeds)      a^2+b^2 after 200 epochs   late mean a^2+b^2   late mean ab")
-for B, (path, _, _) in runs.items():
+print(" B   epochs   rho_B (per epoch)   measured rate / rho_B (5 seeds)      a^2+b^2 after 200 epochs   late mean a^2+b^2   "
+      "late mean ab   largest eps |g_k|")
+for B, (path, _, largest) in runs.items():
     u, s2 = balance(path), (path**2).sum(1)
     late = slice(len(path) // 2, None)  # the second half of the run
     if B < 50:
@@ -378,25 +385,26 @@ for B, (path, _, _) in runs.items():
                 else len(u) - 1 for i in range(u.shape[1])]  # epoch where |u| has fallen a thousandfold, per seed
         rate[B] = np.array([(np.log(abs(u[20, i])) - np.log(abs(u[e, i]))) / (e - 20) for i, e in enumerate(ends)])
     print(f"{B:2d}  {len(path) - 1:6d}   {rho.get(B, 0.0):.2e}            {np.array2string(rate[B] / rho[B], precision=2) if B < 50 else '(GD)':35s}  "
-          f"{s2[200].mean():.3f}                      {s2[late].mean():.3f}               {(path[late, 0] * path[late, 1]).mean():.4f}")
+          f"{s2[200].mean():.3f}                      {s2[late].mean():.3f}               {(path[late, 0] * path[late, 1]).mean():.4f}"
+          f"         {largest:.2f}")
 
 # %%
 # The identity holds to rounding on every run (checked over the first 200
 # epochs, while :math:`|u|` is still far above rounding error), and no step
-# had :math:`\varepsilon|g_k| \ge 1`. GD's balance stops changing: between
+# had :math:`\varepsilon|g_k| \ge \sqrt 2`. GD's balance stops changing: between
 # epochs 100 and 200 it moves by less than :math:`10^{-12}` of itself, far
 # from 0. Every measured rate lies between 1 and 2.5 times the prediction
-# :math:`\rho_B`, across a range of about a thousand in :math:`\rho_B`: the
-# prediction is the leading order in :math:`\varepsilon`, and the measured
-# rates are faster by corrections of relative order
-# :math:`\varepsilon s_{xx}(a^2 + b^2)` (the iterate moves between the
-# batches of an epoch and jitters across the valley, which raises the mean
-# square of the batch gradients), largest at :math:`B = 1`.
+# :math:`\rho_B`, across a range of 1,225 in :math:`\rho_B`: the prediction
+# is the leading order in :math:`\varepsilon`, and the measured rates are
+# faster by corrections of relative order :math:`\varepsilon s_{xx}(a^2 +
+# b^2)` that it leaves out (the iterate moves between the batches of an
+# epoch and jitters across the valley, which raises the mean square of the
+# batch gradients above :math:`\kappa_B V(c)`).
 for B, (path, log_factor, largest) in runs.items():
     u = balance(path)
     if B > 1:  # at B = 1, |u| reaches rounding level (1e-16 of a^2) within 200 epochs
         np.testing.assert_allclose(np.log(np.abs(u[200] / u[0])), log_factor[200], rtol=1e-9, atol=1e-9)  # u_{k+1} = u_k (1 - eps^2 g_k^2)
-    assert largest < 1, (B, largest)  # every factor 1 - eps^2 g_k^2 lies in (0, 1]
+    assert largest < np.sqrt(2), (B, largest)  # every factor 1 - eps^2 g_k^2 lies in (-1, 1]
 u_gd = balance(runs[50][0])
 assert np.all(np.abs(u_gd[200] - u_gd[100]) < 1e-12 * np.abs(u_gd[200])) and np.all(np.abs(u_gd[200]) > 1), u_gd[[100, 200]]  # GD freezes off-balance
 for B in rate:
@@ -405,7 +413,7 @@ for B in rate:
 # %%
 # After the same 200 epochs, the smaller the batch the further it has
 # drifted: :math:`a^2 + b^2` at epoch 200 grows with :math:`B` on every
-# shuffling seed, from near :math:`2c` at :math:`B = 1` to GD's value. But
+# shuffling seed, up to GD's value. But
 # that ordering is the speed, not the destination: run long enough, every
 # :math:`B < N` ends balanced (in the second half of each run
 # :math:`|a^2 - b^2| < 0.05`) with :math:`a^2 + b^2` within 5% of :math:`2c`
@@ -428,6 +436,8 @@ for B in (1, 2, 5, 10):
     late = runs[B][0][len(runs[B][0]) // 2:]
     assert np.abs(balance(late)).max() < 0.05, B  # balanced
     assert abs((late**2).sum(1).mean() - 2 * c) < 0.05 * 2 * c, (B, (late**2).sum(1).mean())  # at the balanced minimum, within 5 %
+shift = {B: abs((runs[B][0][len(runs[B][0]) // 2:] ** 2).sum(1).mean() - 2 * c) for B in (1, 2, 5, 10)}
+assert shift[1] == max(shift.values()), shift  # "the remaining shift, largest at B = 1"
 assert flow_n - gd_n < 0.02 * (gd_n - at_200[1].mean()), (flow_n, gd_n, at_200[1])
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -475,20 +485,25 @@ fig.tight_layout()
 # :math:`a = b`, and the bracket is positive, so :math:`\tilde L_B` is
 # minimal on the diagonal, at :math:`a = b = \sqrt{v_B}` where :math:`v_B`
 # minimises the cubic :math:`\ell(v) + \frac{\varepsilon}{2}v\,(\ell'(v)^2 +
-# \kappa_B V(v))`: a single minimum instead of a valley, at
+# \kappa_B V(v))`: a single minimum instead of a valley (in the quadrant
+# :math:`a, b > 0` drawn below; :math:`(a, b) \to (-a, -b)` mirrors
+# everything), at
 # :math:`ab = v_B \ne c`, so not a minimum of :math:`L` (its gradient there
 # is printed). We find :math:`v_B` as a root of the quadratic derivative,
 # check it against a fine grid of :math:`\tilde L_B` around it, and compare
 # it with the late iterates' mean :math:`ab`. The modified loss is exact to
 # second order in :math:`\varepsilon` only; the agreement is within 0.3% of
-# :math:`c` for :math:`B = 5, 10` and within 2% for the noisier
-# :math:`B = 1, 2`.
+# :math:`c` for :math:`B = 5, 10`, but only within 5% for :math:`B = 1, 2`,
+# where single steps are far from small (the largest :math:`\varepsilon|g_k|`
+# of each run, printed above, is largest at :math:`B = 1`) and a
+# second-order theory is cruder.
 def modified_sgd_loss(a, b, B, lr=0.1):
     """L~_B = L + (lr/4)(a^2 + b^2)(l'(ab)^2 + kappa_B V(ab)) (any shapes)."""
     v = a * b
     return 0.5 * (sxx * v**2 - 2 * sxy * v + (ys @ ys) / N) + lr / 4 * (a**2 + b**2) * ((sxx * v - sxy) ** 2 + kappa(B) * var_rx(v))
 
 
+assert runs[1][2] == max(runs[B][2] for B in runs), {B: runs[B][2] for B in runs}  # the largest steps at B = 1
 v_min = {}
 for B in (1, 2, 5, 10):
     # d/dv [l(v) + (lr/2) v q(v)] with q(v) = l'(v)^2 + kappa V(v) = q2 v^2 + q1 v + q0
@@ -505,7 +520,7 @@ for B in (1, 2, 5, 10):
     print(f"B = {B:2d}: minimum of the modified loss at a = b = {np.sqrt(v_min[B]):.4f}, ab = v_B = {v_min[B]:.4f} "
           f"(c = {c:.4f}, |grad L| there {grad_there:.1e}); late iterates: mean ab {mean_ab:.4f}, "
           f"mean a^2 + b^2 {(late**2).sum(1).mean():.4f} (2 v_B = {2 * v_min[B]:.4f})")
-    assert abs(mean_ab - v_min[B]) < (0.003 if B >= 5 else 0.02) * c, (B, mean_ab, v_min[B])  # at the modified loss's minimum
+    assert abs(mean_ab - v_min[B]) < (0.003 if B >= 5 else 0.05) * c, (B, mean_ab, v_min[B])  # at the modified loss's minimum
     assert grad_there > 0, grad_there  # not a minimum of L
 
 # %%
@@ -517,8 +532,10 @@ for B in (1, 2, 5, 10):
 # Top left, :math:`L` with its valley of minima (thin dashes) and the paths
 # of the flow of :math:`L` (thick) and of GD (dotted, on top of it), and the
 # first 200 epochs of one SGD run with :math:`B = 1` (one dot per epoch). Top
-# right, the modified loss :math:`\tilde L_1` itself: the valley has become a
-# single minimum (cross) near the balanced point, with the late iterates of
+# right, the modified loss :math:`\tilde L_1` itself, on the same colour
+# scale (cut at 1): the valley has become a single minimum (cross) near the
+# balanced point, the loss rising along the floor away from it, with the
+# late iterates of
 # the long :math:`B = 1` run around it. Middle left, the GD regulariser
 # :math:`\frac{\varepsilon}{4}\|\nabla L\|^2`, zero on the valley floor (the
 # dark band); middle right, the extra SGD term for :math:`B = 1`, positive
@@ -549,7 +566,6 @@ hyper_a = np.linspace(c / 2.2, 3.0, 200)
 sgd_path = runs[1][0][:201, :, 0]  # the first 200 epochs of one B = 1 run
 late_cloud = runs[1][0][len(runs[1][0]) // 2::5, :, 0]  # every fifth epoch of its second half
 flow_path = gradient_flow(loss, theta0, np.linspace(0, 20, 201), n_substeps=4).numpy()
-gd_path = runs[50][0][:, :, 0]
 panels = ((L_grid - L_grid.min() + 1e-3, 1e-3, 1.0, "loss $L$ (minus its minimum, + 0.001)", True),
           (mod_grid - mod_grid.min() + 1e-3, 1e-3, 1.0, r"modified loss $\tilde L_1$ (minus its minimum, + 0.001)", True),
           (np.maximum(reg_gd, 1e-4), 1e-4, reg_gd.max(), r"GD regulariser $\frac{\varepsilon}{4}\|\nabla L\|^2$ (floored at $10^{-4}$)", False),
@@ -597,7 +613,7 @@ ax.set_title("Along the floor only the SGD term acts: after 200 epochs the small
              fontsize=11)
 ax.legend(fontsize=9, loc="upper center", ncols=3)
 ax.set_ylim(top=ax.get_ylim()[1] * 30)
-fig.suptitle("GD's regulariser vanishes on the valley of minima; the SGD term does not, and turns the valley into a single minimum")
+fig.suptitle("GD's regulariser vanishes on the valley of minima; the SGD term does not, and turns the valley ($a, b > 0$) into a single minimum")
 fig.tight_layout()
 
 # %%
@@ -631,12 +647,14 @@ assert abs(a_floor[i_min] - np.sqrt(c)) < 2 * (a_floor[1] - a_floor[0]) and on_f
 # it grows as the batch shrinks (roughly like :math:`1/B`, zero at
 # :math:`B = N`). Here every step multiplies :math:`a^2 - b^2` by
 # :math:`1 - \varepsilon^2 g_k^2`, so every batch size :math:`B < N` ends at
-# the balanced minimum, and the batch size sets only the speed, close to the
-# rate :math:`\varepsilon^2 (N/B)\kappa_B V(c)` per epoch that the modified
-# loss predicts; after a fixed number of epochs smaller batches have drifted
-# further, which is what a finite training run sees. Only full-batch GD stops
-# off-balance. Exactly, the late iterates sit near the minimum of the
-# modified loss :math:`\tilde L_B`, a single point on the diagonal where the
-# valley of :math:`L` was.
+# the balanced minimum, and the batch size sets only the speed, above but
+# within a factor 2.5 of the rate :math:`\varepsilon^2 (N/B)\kappa_B V(c)`
+# per epoch that the modified loss predicts to leading order; after a fixed
+# number of epochs smaller batches have drifted further, which is what a
+# finite training run sees. Only full-batch GD stops off-balance. More
+# precisely, the late iterates sit near the minimum of the modified loss
+# :math:`\tilde L_B`, a single point on the diagonal where the valley of
+# :math:`L` was (their mean :math:`ab` within 0.3% of :math:`c` of it for
+# :math:`B = 5, 10`; only within 5% for :math:`B = 1, 2`).
 
 # sphinx_gallery_thumbnail_number = 3
