@@ -254,8 +254,9 @@ fig.tight_layout()
 # is unbiased for the ensemble's mean output :math:`\E_r[\hat y]`, but costs
 # :math:`k` forward passes and is noisy. Srivastava et al. (2014, Section 7.5)
 # compare the two on MNIST by the test error as a function of :math:`k`, and
-# Goodfellow, Bengio and Courville (2016, Section 7.12) discuss the same
-# comparison. For our network it has a closed form. The average of :math:`k`
+# Goodfellow, Bengio and Courville (2016, Section 7.12) review such
+# comparisons and conclude that the better choice is problem-dependent. For
+# our network the comparison has a closed form. The average of :math:`k`
 # independent masks has mean squared distance :math:`\operatorname{tr}\Sigma/k`
 # to :math:`\E_r[\hat y]`, with :math:`\Sigma` the covariance over masks of
 # the 64 outputs, while the scaled pass has a fixed error
@@ -302,7 +303,7 @@ for (p_keep, (means, ses, passes, (_, _, outputs))), color in zip(results.items(
     assert all(abs(z) < 4 for z in z_k[1:]), z_k  # the 1/k law, within four standard errors
     ks = np.logspace(0, 4, 50)
     ax.loglog(ks, (tr_sigma / ks) ** 0.5 / scale, color=color, lw=2, label=f"average of $k$ masks, $p_{{\\mathrm{{keep}}}} = {p_keep}$: "
-              r"$\sqrt{\mathrm{tr}\,\Sigma / k}$")
+              r"$\sqrt{\mathrm{tr}\,\Sigma / k}\,/\,\|\mathbb{E}_r[\hat y]\|$")
     ax.loglog(k_grid, rms, "o", color=color, ms=6, mfc="white", label="  measured (disjoint groups of our 10,000 masks)")
     ax.axhline(rule_error[p_keep], color=color, ls="--", lw=1.5, label=f"  scaled pass (one forward pass); $k^\\ast = {k_star[p_keep]:.0f}$")
     ax.axvline(k_star[p_keep], color=color, ls=":", lw=1)
@@ -341,7 +342,9 @@ for p_keep in results:
 # *identity* activation between them, the logits
 # :math:`W_3(r_2 \odot (W_2(r_1 \odot h_1) + b_2)) + b_3` are multilinear in
 # the independent masks :math:`(r_1, r_2)`, the expectation factorises and
-# the identity holds. With a ReLU between the two dropout layers it fails,
+# the identity holds (Goodfellow et al., 2016, Section 7.12, list deep
+# networks whose hidden layers have no nonlinearities among the cases where
+# the rule is exact). With a ReLU between the two dropout layers it fails,
 # because :math:`\E[\operatorname{relu}(\cdot)] \ne
 # \operatorname{relu}(\E[\cdot])` (previous section): what breaks it is the
 # nonlinearity between dropout layers, not their number. We enumerate all

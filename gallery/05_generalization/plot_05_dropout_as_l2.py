@@ -193,7 +193,7 @@ np.testing.assert_allclose(G, p**2 * gram + p * (1 - p) * np.diag(np.diag(gram))
 assert np.linalg.norm(mean_g) < 1e-10 * np.linalg.norm(X.T @ y), mean_g  # w* zeroes the expected gradient
 
 sizes, n_sets = [10, 100, 1_000, 10_000], [400, 400, 100, 20]
-errors = []
+errors, error_se = [], []
 for S, n in zip(sizes, n_sets):
     ratio = []  # S |w_MC - w*|^2 / C, one per independent set of S masks
     for _ in range(n):
@@ -204,6 +204,7 @@ for S, n in zip(sizes, n_sets):
     ratio = np.array(ratio)
     se = ratio.std(ddof=1) / np.sqrt(n)
     errors.append(np.sqrt(ratio.mean() * C / S))
+    error_se.append(errors[-1] * se / ratio.mean() / 2)  # standard error of the root mean square (delta method)
     print(f"S = {S:6d} masks, {n:3d} sets: root mean square |w_MC - w*| = {errors[-1]:.4f}, sqrt(C/S) = {np.sqrt(C / S):.4f}; "
           f"S |w_MC - w*|^2 / C = {ratio.mean():.3f} +- {se:.3f}")
     assert abs(ratio.mean() - 1) < 4 * se, (S, ratio.mean(), se)  # the constant C, within four standard errors
@@ -245,15 +246,17 @@ shrunk, ols_norm = np.linalg.norm(norms * p * w_star), np.linalg.norm(norms * w_
 print(f"|diag(|x_j|) p w*| = {shrunk:.3f}  <  |diag(|x_j|) w_OLS| = {ols_norm:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-axes[0].loglog(sizes, errors, "o-", color="#0072B2", lw=2, label="minimiser of the Monte Carlo loss")
-axes[0].loglog(sizes, np.sqrt(C / np.array(sizes)), "--", color="0.4", label=r"theory $\sqrt{C/S}$ (slope $-1/2$)")
+axes[0].loglog(sizes, np.sqrt(C / np.array(sizes)), "-", color="0.6", lw=6, alpha=0.6, label=r"theory $\sqrt{C/S}$ (slope $-1/2$)")
+axes[0].errorbar(sizes, errors, yerr=2 * np.array(error_se), fmt="o", color="#0072B2", ms=7, capsize=4,
+                 label="minimiser of the Monte Carlo loss\n(root mean square, $\\pm 2$ standard errors)")
 axes[0].set_xlabel("number of masks $S$")
 axes[0].set_ylabel(r"$\|w_{\mathrm{MC}} - w^\star\|$ (root mean square over sets)")
-axes[0].set_title("Monte Carlo minimiser converges to $w^\\star$")
+axes[0].set_title("Monte Carlo minimiser: error $\\sqrt{C/S}$, as predicted")
 axes[0].legend(fontsize=10)
 axes[1].loglog(np.arange(1, n_sgd + 1), path, color="#D55E00", lw=1.5, label="iterate $w_t$")
 axes[1].axhline(np.linalg.norm(w_avg - w_star), color="#0072B2", ls="--", lw=2, label="average of the second half of the iterates")
 axes[1].axhline(np.linalg.norm(w_ols - w_star), color="0.4", ls=":", lw=2, label="OLS, for scale")
+axes[1].set_ylim(2e-3, None)  # room below the curves for the legend
 axes[1].legend(fontsize=9, loc="lower left")
 axes[1].set_xlabel("dropout SGD step")
 axes[1].set_ylabel(r"$\|w_t - w^\star\|$")
