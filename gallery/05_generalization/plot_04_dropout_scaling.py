@@ -14,9 +14,10 @@ sheet's :math:`p`, the second's :math:`1-p`). We show that the scaling makes
 the test-time pre-activations equal to their training-time *expectation*
 (exactly for the linear layer that follows dropout, only approximately after
 a nonlinearity, and exactly again, as a geometric mean, for a softmax output
-after a single dropout layer), and that the two dropout versions represent the same
-functions but are not trained identically by SGD with the same learning
-rate.
+whose logits stay multilinear in the masks), measure how many sampled masks
+the one scaled pass is worth against Monte-Carlo averaging, and show that
+the two dropout versions represent the same functions but are not trained
+identically by SGD with the same learning rate.
 """
 
 # %%
