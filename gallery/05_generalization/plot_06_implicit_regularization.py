@@ -280,9 +280,9 @@ assert extras[50] == 0.0 and all(extras[b1] > extras[b2] for b1, b2 in zip((1, 2
 #
 # While :math:`\varepsilon|g_k| < \sqrt 2` (checked below) the factor lies in
 # :math:`(-1, 1]`, so every step shrinks :math:`|u|`, and it keeps shrinking
-# as long as the batch gradients do not vanish. Full-batch GD has :math:`g_k = \ell'(ab) \to 0` on the floor, so
-# its :math:`u` freezes wherever the descent left it: only GD stops
-# off-balance. For :math:`B < N` the batch gradients on the floor keep a
+# as long as the batch gradients do not vanish. Full-batch GD has
+# :math:`g_k = \ell'(ab) \to 0` on the floor, so its :math:`u` freezes
+# wherever the descent left it: only GD stops off-balance. For :math:`B < N` the batch gradients on the floor keep a
 # mean square :math:`\kappa_B V(c)`, with
 # :math:`\kappa_B = \frac{N-B}{B(N-1)}` and
 # :math:`V(ab) = \operatorname{Var}_i(r_ix_i)` the factors of the extra SGD
@@ -310,8 +310,9 @@ assert extras[50] == 0.0 and all(extras[b1] > extras[b2] for b1, b2 in zip((1, 2
 # measure each rate as the slope of :math:`\log|u|` from epoch 20 (by then
 # the descent into the valley is over: GD's :math:`|\ell'(ab)|` has fallen
 # below 1% of its initial value within 20 steps, checked) until :math:`|u|`
-# has fallen a thousandfold or the run ends. For comparison: where the gradient flows of :math:`L` and of the
-# GD-modified loss end (at :math:`t = 20`, the time of 200 GD steps).
+# has fallen a thousandfold or the run ends. For comparison: where the
+# gradient flows of :math:`L` and of the GD-modified loss end (at
+# :math:`t = 20`, the time of 200 GD steps).
 xs, ys = x.numpy(), y.numpy()
 
 
@@ -412,14 +413,15 @@ for B in rate:
 
 # %%
 # After the same 200 epochs, the smaller the batch the further it has
-# drifted: :math:`a^2 + b^2` at epoch 200 grows with :math:`B` on every
-# shuffling seed, up to GD's value. But
+# drifted: on every shuffling seed :math:`a^2 + b^2` at epoch 200 grows from
+# :math:`B = 1` through :math:`B = 5, 10, 25` to GD's value. But
 # that ordering is the speed, not the destination: run long enough, every
 # :math:`B < N` ends balanced (in the second half of each run
 # :math:`|a^2 - b^2| < 0.05`) with :math:`a^2 + b^2` within 5% of :math:`2c`
 # (the remaining shift, largest at :math:`B = 1`, is the subject of the next
-# section), while GD stays where it stopped. GD ends on the valley floor (the gradient
-# is zero to rounding) slightly below where the flow of :math:`L` ends; the
+# section), while GD stays where it stopped. GD ends on the valley floor
+# (the gradient is zero to rounding) slightly below where the flow of
+# :math:`L` ends; the
 # flow of the modified loss ends on the floor too, in between (at
 # :math:`\varepsilon = 0.1` it captures part of GD's shift, the rest being of
 # higher order). The full-batch regulariser shifted the endpoint a little
