@@ -281,7 +281,7 @@ fig.tight_layout()
 # asserted within four standard errors (over the groups) of it for
 # :math:`k \ge 2` (at :math:`k = 1` the two agree identically).
 k_grid = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
-fig, ax = plt.subplots(figsize=(7.5, 4.6))
+fig, ax = plt.subplots(figsize=(11, 4.6))
 k_star, mc_curves, rule_error = {}, {}, {}
 for (p_keep, (means, ses, passes, (_, _, outputs))), color in zip(results.items(), ("#0072B2", "#D55E00")):
     n = outputs.shape[0]  # outputs: (n_masks, 64)
@@ -311,7 +311,7 @@ for (p_keep, (means, ses, passes, (_, _, outputs))), color in zip(results.items(
 ax.set_xlabel("number of sampled masks $k$")
 ax.set_ylabel(r"$\|\hat y - \mathbb{E}_r[\hat y]\| \,/\, \|\mathbb{E}_r[\hat y]\|$")
 ax.set_title("The scaled pass is worth $k^\\ast$ sampled masks:\naveraging fewer is worse, more is better", fontsize=11)
-ax.legend(fontsize=8.5, loc="lower left")
+ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5))  # outside the axes: nothing hidden
 fig.tight_layout()
 
 # %%
