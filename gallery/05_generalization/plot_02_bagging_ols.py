@@ -291,7 +291,7 @@ ax_bias.set_yscale("log")
 ax_bias.set_xlim(-0.5, len(names) - 0.5)
 ax_bias.set_ylabel("squared bias (mean over test inputs)")
 ax_bias.set_title("Squared bias: inside the range of an unbiased\nestimator, for all five (shared noise draws)", fontsize=11)
-ax_bias.legend(fontsize=9, loc="lower right", framealpha=0.9)
+ax_bias.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2)  # below the panel: the bars span its height
 fig.suptitle("Bagged OLS stays unbiased but never beats the variance of one OLS fit on all data")
 fig.tight_layout()
 
@@ -730,7 +730,8 @@ for n in (10, 100, 1000):
 # compute the expected excess test error of both predictors, exactly over the
 # label noise and over Gaussian test inputs
 # (:math:`\|(CX - I)w\|^2 + \sigma^2\operatorname{tr}(CC^\top)`), averaged
-# over 200 random Gaussian designs per :math:`N`, with :math:`d = 5`,
+# over 200 random Gaussian designs per :math:`N` (error bars: two standard
+# errors over designs, mostly smaller than the markers), with :math:`d = 5`,
 # :math:`\sigma = 1` and :math:`\|w\| = 1` (the page's :math:`w` normalised).
 w_unit = w_true / np.linalg.norm(w_true)
 design_rng = np.random.default_rng(SEED + 7)
@@ -760,9 +761,9 @@ for p_keep in (0.8, 0.5):
 fig, ax = plt.subplots(figsize=(7, 4.4))
 N_fine = np.logspace(np.log10(N_grid[0]), np.log10(N_grid[-1]), 200)
 ax.plot(N_fine, sigma**2 * n_features / (N_fine - n_features - 1), color="#0072B2", lw=2, label=r"OLS, exact $\sigma^2 d/(N-d-1)$")
-for p_keep, colour in ((0.8, "#E69F00"), (0.5, "#D55E00")):
-    ax.errorbar(N_grid, [risk[p_keep, N][0] for N in N_grid], yerr=[2 * risk[p_keep, N][1] for N in N_grid], fmt="o-",
-                color=colour, capsize=3, label=f"dropout on the inputs, $p_{{keep}}$ = {p_keep}")
+for p_keep, colour, marker in ((0.8, "#009E73", "s"), (0.5, "#D55E00", "o")):
+    ax.errorbar(N_grid, [risk[p_keep, N][0] for N in N_grid], yerr=[2 * risk[p_keep, N][1] for N in N_grid], fmt=marker + "-",
+                color=colour, capsize=3, label=rf"dropout on the inputs, $p_{{\mathrm{{keep}}}}$ = {p_keep}")
     ax.axhline((1 - p_keep) ** 2, color=colour, ls=":", lw=1.5, label=f"its bias limit $(1-p)^2$ = {(1 - p_keep) ** 2:.2f}")
 ax.set_xscale("log")
 ax.set_yscale("log")
