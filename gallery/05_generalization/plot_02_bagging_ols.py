@@ -74,10 +74,12 @@ does not always help: it trades variance for bias.
 # **Answer.** Bias: both zero. Variance: the ensemble's is at least that of
 # the single fit, with equality only if :math:`B_S^\top x = 0` for every
 # subset that can be drawn (e.g. every subset is the whole data set; for
-# :math:`m \to \infty` it suffices that :math:`(\E_S B_S)^\top x = 0`). Averaging reduces the variance *of the members*,
-# each of which used only 2/3 of the data, but cannot beat the estimator that
-# uses all of it optimally. Bagging helps unstable, high-variance, non-linear
-# learners, not OLS.
+# :math:`m \to \infty` it suffices that :math:`(\E_S B_S)^\top x = 0`).
+# Averaging reduces the variance *of the members*, each of which used only
+# 2/3 of the data, but cannot beat the estimator that uses all of it
+# optimally. Under these assumptions bagging cannot help OLS; it helps
+# unstable, high-variance learners (and, outside the assumptions, it changes
+# the bias of OLS too: see below).
 #
 # The setting: :math:`N = 60`, :math:`d = 5`, :math:`\sigma = 1`, subsets of
 # :math:`40 = \frac23 N` rows, predictions at 200 test inputs. The noise
@@ -215,8 +217,8 @@ assert 0.5 < ratio_se / rel_excess < 2, (ratio_se, rel_excess)  # "of the same s
 # correlation :math:`\sqrt{V_{\text{OLS}}(x)/\operatorname{Var}_m(x)}` over
 # the noise: high, since the excess is small next to :math:`V_{\text{OLS}}`
 # (the printed ratio of the averages, :math:`V_{\text{OLS}}/\operatorname{Var}_m`,
-# is above one half for one member and above 0.8 from :math:`m = 3` on). They
-# rise and fall together from seed to seed.
+# is above one half for one member and above 0.8 from :math:`m = 3` on), so
+# the five values tend to rise and fall together.
 #
 # The sharper test is per test input:
 # :math:`z(x) = (\bar f(x) - x^\top w)/\mathrm{se}(x)` is standard
