@@ -288,9 +288,9 @@ for ax, ablation in zip(axes, ablations):
     ax.set_title(ablation_title[ablation], fontsize=11)
 axes[0].set_ylabel("test accuracy (%)")
 handles, labels = axes[0].get_legend_handles_labels()
-fig.legend(handles, labels, loc="lower center", ncols=4, fontsize=10)
-fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: both regularised settings degrade far less than none")
-fig.tight_layout(rect=(0, 0.08, 1, 1))
+fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=10)
+fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: weight decay degrades least, no regularisation most")
+fig.tight_layout(rect=(0, 0.13, 1, 1))
 # sphinx_gallery_thumbnail_number = 2
 for ablation in ablations:
     print(f"groups {ablation}: accuracy lost at k = 16, 32, 48 (points; mean +- s.e. over 3 networks x {n_groups} groups)")
@@ -439,29 +439,34 @@ for name in names:
     mu, sd = H_test[name].mean(1), H_test[name].std(1)  # (3, 64)
     mean_over_std[name] = [(mu[i][sd[i] > 0] / sd[i][sd[i] > 0]).mean().item() for i in range(n_nets)]  # living units
     print(f"{name:22s}: ||W3|| {np.round(W3_norm[name], 2)}, exact zeros {np.round(zero_frac[name], 3)}, "
-          f"dead units {dead[name]} of 192,\n{'':24s}mean/std per living unit (average) {np.round(mean_over_std[name], 3)}")
+          f"dead units {dead[name]} of 192,\n{'':24s}mean active fraction {active[name].mean():.3f}, "
+          f"mean/std per living unit (average) {np.round(mean_over_std[name], 3)}")
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
-for name in names:
-    axes[0].hist(active[name], bins=np.linspace(0, 1, 26), histtype="step", lw=2, color=colours[name],
-                 label=f"{name} ({dead[name]} dead units, at 0)")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+for n, name in enumerate(names):
+    axes[0].hist(active[name][active[name] > 0], bins=np.linspace(0, 1, 26), histtype="step", lw=2, color=colours[name], label=name)
+    x_dead = -0.11 + 0.03 * n  # the dead units as a separate bar each, left of 0
+    axes[0].bar(x_dead, dead[name], width=0.025, color=colours[name])
+    axes[0].annotate(str(dead[name]), (x_dead, dead[name]), ha="center", va="bottom", fontsize=10)
     living = H_test[name].std(1) > 0
     ratio = (H_test[name].mean(1)[living] / H_test[name].std(1)[living]).numpy()
     axes[1].hist(ratio, bins=np.linspace(0, 3, 31), histtype="step", lw=2, color=colours[name], label=name)
+axes[0].set_xticks([-0.08, 0, 0.2, 0.4, 0.6, 0.8, 1.0], ["dead", "0", "0.2", "0.4", "0.6", "0.8", "1"])
 axes[0].set_xlabel("fraction of test inputs on which the unit is active ($h_j > 0$)")
 axes[0].set_ylabel("number of units (of 3 x 64)")
-axes[0].set_title("Activity per unit: about half the inputs with dropout,\nfew dead units", fontsize=11)
+axes[0].set_title("Activity per unit: about half of the inputs with dropout,\nfew dead units (bars left of 0)", fontsize=11)
 axes[1].set_xlabel("mean / standard deviation of $h_j$ over the test inputs (living units)")
 axes[1].set_ylabel("number of units")
 axes[1].set_title("Lower mean/std with dropout: mostly silent,\noccasionally large", fontsize=11)
-for ax in axes:
-    ax.legend(fontsize=10, loc="upper left")
+handles, labels = axes[1].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncols=3, fontsize=10)
 fig.suptitle("Dropout makes the hidden code sparser; weight decay with the same gap does not")
-fig.tight_layout()
+fig.tight_layout(rect=(0, 0.07, 1, 1))
 
 # %%
 # Every dropout network has more exact zeros and a lower mean-to-spread
-# ratio than every network of the two other settings, and the dropout
+# ratio than every network of the two other settings (its units are active
+# on about half of the inputs: mean active fraction between 0.4 and 0.6), and the dropout
 # networks together have fewer dead units than either; the weight-decay
 # networks move the other way (fewer exact zeros than the unregularised
 # ones, more dead units). The dropout networks' output weights are smaller
@@ -473,6 +478,7 @@ for other in (none, wd):
     assert max(mean_over_std[drop]) < min(mean_over_std[other]), mean_over_std
     assert dead[drop] < dead[other], dead
 assert zero_frac[wd].max() < zero_frac[none].min() and dead[wd] > dead[none], (zero_frac, dead)  # weight decay: the other way
+assert 0.4 < active[drop].mean() < 0.6, active[drop].mean()  # "about half of the inputs"
 assert W3_norm[drop].max() < W3_norm[none].min(), W3_norm
 assert 0.4 < W3_norm[drop].mean() / W3_norm[none].mean() < 0.6, W3_norm  # "about half the size"
 assert abs(W3_norm[wd].mean() / W3_norm[drop].mean() - 1) < 0.2, W3_norm
