@@ -340,7 +340,7 @@ assert factor_zero > 2 * factor_mean, (factor_zero, factor_mean)  # "falls by mo
 # group should cost more than the sum of what its units cost one at a time.
 # We computed it (zeroed units), as the mean cost of the groups of :math:`k`
 # units divided by the mean over the same groups of the summed single-unit
-# costs, with a standard error from the 60 groups (delta method). It does not
+# costs, with a standard error from the 120 groups (delta method). It does not
 # test co-adaptation. If unit :math:`a` exists to correct unit :math:`b`'s
 # mistakes, removing :math:`a` alone leaves :math:`b`'s mistakes uncorrected
 # and hurts, while removing both removes the mistakes too: the group costs
@@ -357,8 +357,8 @@ assert factor_zero > 2 * factor_mean, (factor_zero, factor_mean)  # "falls by mo
 ratio_stats = {}
 for name in (none, drop):
     for k in (8, 16, 32):
-        g = group_cost["zeroed", name, k].ravel()  # (60,)
-        s = np.array([single["zeroed", name][i, G].sum() for i in range(n_nets) for G in groups[k][i]])  # (60,)
+        g = group_cost["zeroed", name, k].ravel()  # (120,)
+        s = np.array([single["zeroed", name][i, G].sum() for i in range(n_nets) for G in groups[k][i]])  # (120,)
         r = g.mean() / s.mean()
         r_se = np.std(g - r * s, ddof=1) / np.sqrt(g.size) / abs(s.mean())  # delta method for a ratio of means
         s_rel = s.std(ddof=1) / np.sqrt(s.size) / abs(s.mean())
@@ -375,7 +375,7 @@ for k in (8, 16, 32):
 # How informative is one unit on its own?
 # ---------------------------------------
 # The most direct reading of "each unit must be useful on its own" is how
-# much a single unit tells about the class. For every unit we build the best
+# much a single unit tells about the class. For every unit we build a simple
 # classifier that reads only :math:`h_j`: cut its values at the training
 # deciles (a unit that is zero on many inputs gets fewer, wider bins), and
 # predict in each bin the most frequent training class; we report its test
