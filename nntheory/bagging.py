@@ -203,7 +203,9 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
     subset_fraction : float in (0, 1], default 2/3
     n_subsets : int, default 200000
     n_groups : int, default 20
-        At least 2, dividing ``n_subsets`` into groups of at least 2.
+        At least 2; ``n_subsets`` must be a multiple of ``n_groups`` with at
+        least 2 subsets per group (a ``ValueError`` otherwise, rather than
+        silently dropping the remainder).
     rng : numpy.random.Generator
 
     Returns
@@ -222,6 +224,8 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
         raise ValueError(f"n_groups must be an int >= 2, got {n_groups!r}")
     if not isinstance(n_subsets, int) or n_subsets < 2 * n_groups:
         raise ValueError(f"n_subsets must be an int >= 2 * n_groups, got {n_subsets!r}")
+    if n_subsets % n_groups:
+        raise ValueError(f"n_subsets must be a multiple of n_groups = {n_groups}, got {n_subsets!r}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     n, d = X.shape

@@ -77,6 +77,8 @@ def test_all_masks_and_probabilities():
         all_masks(0)
     with pytest.raises(ValueError, match="masks"):
         mask_probabilities(torch.ones(3), 0.5)
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        mask_probabilities(torch.full((2, 3), 0.5), 0.5)  # not keep indicators: the formula would be meaningless
 
 
 @pytest.mark.parametrize("p_keep", [0.5, 0.8])

@@ -100,6 +100,8 @@ def mask_probabilities(masks: torch.Tensor, p_keep: float) -> torch.Tensor:
     p_keep = _check_p_keep(p_keep)
     if not isinstance(masks, torch.Tensor) or masks.ndim != 2:
         raise ValueError("masks must be a 2-D tensor (n_masks, n_units)")
+    if not torch.all((masks == 0) | (masks == 1)):
+        raise ValueError("masks must contain only 0 and 1 (keep indicators)")
     kept = masks.sum(dim=1)
     return p_keep**kept * (1.0 - p_keep) ** (masks.shape[1] - kept)
 
