@@ -321,12 +321,14 @@ assert steps_broken == {"(Y o T) 11^T": ["1->2", "2->3", "3->4", "5->6"],
 # batch sizes :math:`S` from 1 to 64, widths from 1 to 50 and
 # :math:`K` from 2 to 50 classes, for every module on its own: the linear
 # layer, both activations, the standalone
-# :class:`~nntheory.numpy_nn.Softmax` with an arbitrary (Gaussian) upstream
-# gradient, so the full Jacobian formula is tested and not only its
-# cross-entropy special case, the standalone
-# :class:`~nntheory.numpy_nn.CrossEntropy`, and the fused module. For each
-# gradient we record the largest absolute difference from autograd and its
-# ratio to the rounding bound.
+# :class:`~nntheory.numpy_nn.Softmax`, the standalone
+# :class:`~nntheory.numpy_nn.CrossEntropy`, and the fused module. Every
+# module that takes an upstream gradient gets an arbitrary one, Gaussian and
+# drawn independently of the module's input: for the softmax that tests the
+# full Jacobian formula and not only its cross-entropy special case, and for
+# the activations it is what makes the check able to fail (next section).
+# For each gradient we record the largest absolute difference from autograd
+# and its ratio to the rounding bound.
 def module_differences(S, M, N, K):
     """(max |numpy - autograd|, that difference / rounding bound) per gradient, at one shape."""
     out = {}
@@ -345,12 +347,13 @@ def module_differences(S, M, N, K):
         "Linear db": (lin.grads["bias"], b_t.grad, S * EPS * absY.sum(axis=0)),
         "Linear dX": (X_bar, X_t.grad, N * EPS * absY @ np.abs(lin.params["weight"])),
     }
+    G_act = rng.standard_normal(X.shape)  # upstream gradient, independent of X
     for module, fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.nn.functional.elu)]:
         module.forward(X)
         X_t = torch.tensor(X, requires_grad=True)
-        (fn(X_t) * torch.from_numpy(X)).sum().backward()  # upstream gradient: X itself
+        (fn(X_t) * torch.from_numpy(G_act)).sum().backward()
         # |h'| <= 1: a few roundings of |upstream| (ReLU's exactness is asserted below)
-        checks[f"{type(module).__name__} dX"] = (module.backward(X), X_t.grad, 4 * EPS * np.abs(X))
+        checks[f"{type(module).__name__} dX"] = (module.backward(G_act), X_t.grad, 4 * EPS * np.abs(G_act))
     # softmax alone, arbitrary upstream gradient G
     Z = 3 * rng.standard_normal((S, K))
     G = rng.standard_normal((S, K))
@@ -403,7 +406,8 @@ assert diffs[:, names.index("ReLU dX")].max() == 0
 # asserted above). All lie below 1. Ratios that are exactly zero (ReLU's
 # mask always; others when both programs happen to round identically) have
 # no place on a log axis: they are drawn as open circles on the separate
-# row at the bottom, labelled "exact 0".
+# row at the bottom, labelled "exact 0", with the number of such shapes
+# (of 40) written under each column's circles.
 fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
 colours = plt.get_cmap("tab10").colors
 ZERO_ROW = 1e-5
@@ -413,10 +417,13 @@ for j, name in enumerate(names):
     ax.scatter(j + jitter[nonzero], ratios[nonzero, j], s=18, color=colours[j], alpha=0.8)
     ax.scatter(j + jitter[~nonzero], np.full((~nonzero).sum(), ZERO_ROW), s=18,
                facecolors="none", edgecolors=colours[j], alpha=0.8)
+    if (~nonzero).any():  # overlapping circles: say how many
+        ax.text(j, 4.5e-6, f"{(~nonzero).sum()}x", ha="center", va="center", fontsize=10,
+                color=colours[j], fontweight="bold")
 ax.axhline(1.0, color="0.3", ls="--", lw=1, label="rounding bound (ratio 1)")
 ax.axhline(2.5e-5, color="0.6", lw=0.8)  # separates the exact-zero row from the log axis
 ax.set_yscale("log")
-ax.set_ylim(6e-6, 3)
+ax.set_ylim(3e-6, 3)
 ax.set_yticks([ZERO_ROW, 1e-4, 1e-3, 1e-2, 1e-1, 1],
               ["exact 0", "$10^{-4}$", "$10^{-3}$", "$10^{-2}$", "$10^{-1}$", "1"])
 ax.minorticks_off()
@@ -427,6 +434,53 @@ ax.set_title("Hand-written backward passes match autograd to rounding error "
 ax.legend(fontsize=10, loc="lower right")
 plt.show()
 assert ratios[ratios > 0].min() > ZERO_ROW * 4, "a ratio would fall into the exact-0 row"
+n_exact = (ratios == 0).sum(axis=0)
+print("shapes with an exact-0 ratio, per gradient: "
+      + ", ".join(f"{n} {k}" for n, k in zip(n_exact, names)))
+assert n_exact[names.index("ReLU dX")] == len(records)  # ReLU's mask: every shape
+
+# %%
+# Can these checks fail?
+# ----------------------
+# A check is only worth something if a wrong implementation fails it. The
+# choice of upstream gradient matters here: with the input itself as upstream
+# gradient (:math:`\bar Y = X`), three plausible bugs give exactly the right
+# answer, because :math:`X\circ\mathbb 1[X>0] = \max(X, 0) = \text{ReLU}(X)`
+# and ELU's :math:`h'(X)\circ X` is the same whichever of the two factors the
+# derivative is read from:
+#
+# * a ReLU backward returning :math:`\max(\bar Y, 0)`;
+# * a ReLU backward returning the forward output :math:`\max(X, 0)`;
+# * an ELU backward computing :math:`h'(\bar Y)\circ\bar Y`, the derivative
+#   at the upstream gradient instead of at the cached input.
+#
+# With an independent Gaussian :math:`\bar Y`, as in the sweep above, each
+# misses the rounding bound by many orders of magnitude.
+def elu_grad(x):
+    return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))  # alpha = 1
+
+
+mutants = {
+    "ReLU: max(dout, 0)": (torch.relu, lambda X, G: np.maximum(G, 0)),
+    "ReLU: forward output": (torch.relu, lambda X, G: np.maximum(X, 0)),
+    "ELU: h'(dout) o dout": (torch.nn.functional.elu, lambda X, G: elu_grad(G) * G),
+}
+rng_mutants = np.random.default_rng(SEED + 1)  # own generator: the draws below stay as they were
+X = rng_mutants.standard_normal((S, M))
+G = rng_mutants.standard_normal((S, M))
+print(f"{'wrong backward':22s} {'ratio, upstream = X':>20s} {'ratio, Gaussian upstream':>25s}")
+mutant_ratios = {}
+for name, (fn, wrong) in mutants.items():
+    row = []
+    for upstream in (X, G):
+        X_t = torch.tensor(X, requires_grad=True)
+        (fn(X_t) * torch.from_numpy(upstream)).sum().backward()
+        row.append(rounding_ratio(wrong(X, upstream), X_t.grad.numpy(), 4 * EPS * np.abs(upstream) + 1e-300))
+    mutant_ratios[name] = row
+    print(f"{name:22s} {row[0]:20.2f} {row[1]:25.1e}")
+# with upstream = X every bug passes the check; with a Gaussian upstream every bug fails it
+assert all(r[0] <= 1 for r in mutant_ratios.values()), mutant_ratios
+assert all(r[1] > 1e6 for r in mutant_ratios.values()), mutant_ratios
 
 # %%
 # Why the fused module: the log-sum-exp trick
