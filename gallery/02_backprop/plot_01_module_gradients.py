@@ -11,9 +11,9 @@ softmax followed by the cross-entropy loss, whose combination collapses to
 it in :mod:`nntheory.numpy_nn`, and compare every gradient with
 ``torch.autograd`` in float64 over many random shapes: every difference
 stays below the standard bound on the rounding error of the sums involved.
-We also follow the answer sheet's derivation of (e) line by line: it reaches
-the right result through three slips and a misread product, which we
-locate numerically.
+We also check the answer sheet's formulas: (a)-(d) are right, and its
+derivation of (e), followed line by line, reaches the right result through
+three slips and a misread product, which we locate numerically.
 """
 
 # %%
@@ -149,6 +149,45 @@ for module, torch_fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.n
         assert diff == 0, diff  # the mask product is exact
     else:
         assert rounding_ratio(ours, X_t.grad.numpy(), 4 * EPS * np.abs(Y_bar)) <= 1, diff
+
+# %%
+# The answer sheet's (a)-(d)
+# --------------------------
+# The sheet uses the same conventions (:math:`Y = XW^\top + B`, rows are
+# samples), and its (a), (c) and (d) are right, derivations included:
+# :math:`\partial L/\partial W = (\partial L/\partial Y)^\top X`,
+# :math:`\partial L/\partial X = (\partial L/\partial Y)\,W` and
+# :math:`\partial L/\partial X = \partial L/\partial Y \circ h'(X)`. Its (b)
+# reaches the right result, the column sums of :math:`\partial L/\partial Y`,
+# with two blemishes of notation: it indexes the vector
+# :math:`\partial L/\partial b` with two indices, :math:`[\cdot]_{mn}`,
+# although only :math:`n` occurs in the derivation, and it writes the
+# result as :math:`\mathbf 1\,\partial L/\partial Y`, where :math:`\mathbf 1`
+# must be a *row* of :math:`S` ones (our :math:`\mathbf 1^\top`) for the
+# product to be defined. We evaluate the four formulas as the sheet writes
+# them, on a new random layer, against autograd.
+sheet_rng = np.random.default_rng(SEED + 2)  # own generator: the draws below stay as they were
+lin_s = numpy_nn.Linear(M, N, rng=sheet_rng)
+X_s, Yb_s = sheet_rng.standard_normal((S, M)), sheet_rng.standard_normal((S, N))
+W_s = lin_s.params["weight"]
+X_t = torch.tensor(X_s, requires_grad=True)
+W_t = torch.tensor(W_s, requires_grad=True)
+b_t = torch.zeros(N, dtype=torch.float64, requires_grad=True)
+(torch.nn.functional.linear(X_t, W_t, b_t) * torch.from_numpy(Yb_s)).sum().backward()
+Yb_d = sheet_rng.standard_normal((S, M))  # an upstream gradient for (d), of the activation's shape
+Xe_t = torch.tensor(X_s, requires_grad=True)
+(torch.nn.functional.elu(Xe_t) * torch.from_numpy(Yb_d)).sum().backward()
+h_prime = np.where(X_s > 0, 1.0, np.exp(np.minimum(X_s, 0)))  # ELU, alpha = 1
+sheet_formulas = {
+    "(a) (dL/dY)^T X": (Yb_s.T @ X_s, W_t.grad, S * EPS * np.abs(Yb_s).T @ np.abs(X_s)),
+    "(b) 1 dL/dY, 1 a row": (np.ones((1, S)) @ Yb_s, b_t.grad[None, :], S * EPS * np.abs(Yb_s).sum(axis=0)),
+    "(c) (dL/dY) W": (Yb_s @ W_s, X_t.grad, N * EPS * np.abs(Yb_s) @ np.abs(W_s)),
+    "(d) dL/dY o h'(X)": (Yb_d * h_prime, Xe_t.grad, 4 * EPS * np.abs(Yb_d)),
+}
+for name, (formula, ref, bound) in sheet_formulas.items():
+    ratio = rounding_ratio(formula, ref.numpy(), bound)
+    print(f"sheet {name:22s} max |formula - autograd| / rounding bound = {ratio:.2f}")
+    assert ratio <= 1, (name, ratio)  # the sheet's (a)-(d) results are right
 
 # %%
 # (e) Softmax followed by cross-entropy
@@ -552,6 +591,9 @@ plt.show()
 #   :math:`\partial L/\partial b = \mathbf 1^\top \bar Y`,
 #   :math:`\partial L/\partial X = \bar Y W`.
 # * (d) For an elementwise activation, :math:`\partial L/\partial X = \bar Y \circ h'(X)`.
+# * The answer sheet's (a)-(d) are right; its (b) only writes the vector
+#   :math:`\partial L/\partial b` with two indices and needs its
+#   :math:`\mathbf 1` read as a row of ones.
 # * (e) Softmax followed by mean cross-entropy gives
 #   :math:`\partial L/\partial Z = \frac1S (Y - T)`, so :math:`\alpha = 1/S` and
 #   :math:`M = Y - T`; on the way, :math:`\partial L/\partial Y = -\frac1S T\oslash Y`,
@@ -563,7 +605,10 @@ plt.show()
 # * Over 40 random shapes every hand-written gradient, the standalone softmax
 #   with an arbitrary upstream gradient and the standalone cross-entropy
 #   included, agrees with ``torch.autograd`` within the rounding bound of
-#   its sums (every printed ratio is at most 1), and ReLU's exactly.
+#   its sums (every printed ratio is at most 1), and ReLU's exactly. The
+#   upstream gradients are random and independent of the inputs: with the
+#   input itself as upstream gradient, three plausible wrong activation
+#   backward passes would pass the same check.
 # * Fusing softmax and cross-entropy is not only shorter to differentiate; with
 #   the log-sum-exp trick the loss stays finite where the literal formula
 #   overflows or takes the logarithm of 0.

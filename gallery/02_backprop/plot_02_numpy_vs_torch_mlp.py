@@ -372,26 +372,27 @@ assert abs(ci[1] / ci[0] - 4.8) < 0.05
 # sample :math:`i` is classified correctly), it is
 # :math:`\operatorname{sd}(D)/\sqrt{400}`, and it depends on how often the
 # two epochs disagree, not on :math:`\sqrt{p(1-p)/400} \approx 2.4` points,
-# the error of one accuracy. Consecutive late epochs disagree on few
-# samples, so their paired standard error is smaller than that. In each
-# step-matched run we compare the best epoch with every other one: several
-# epochs lie within one paired standard error of it (printed), so which of
-# them is tested is partly chance.
+# the error of one accuracy. Late epochs disagree with each other on few
+# samples, so their paired standard error is smaller than that (printed). A
+# difference of less than about two standard errors is not significant at
+# the 5 % level. In each step-matched run we compare the best epoch with
+# every other one: more than ten epochs lie within two paired standard
+# errors of it (printed), so which of them is tested is partly chance.
 n_val = data.X_val.shape[0]
-print(" seed  epochs within one paired s.e. of the best  their paired s.e. (points)  unpaired s.e.")
+print(" seed  epochs within two paired s.e. of the best  their paired s.e. (points)  unpaired s.e.")
 n_close = []
 for k, seed in enumerate(seeds):
     D = val_correct[best_all[k], k].astype(float) - val_correct[:, k].astype(float)  # (epochs, n_val)
     gap = D.mean(axis=1)
     se_pair = D.std(axis=1, ddof=1) / np.sqrt(n_val)
-    close = np.flatnonzero((gap <= se_pair) & (np.arange(N_EPOCHS_MATCHED) != best_all[k]))
+    close = np.flatnonzero((gap <= 2 * se_pair) & (np.arange(N_EPOCHS_MATCHED) != best_all[k]))
     p = val_acc[best_all[k], k]
     se_single = np.sqrt(p * (1 - p) / n_val)
     n_close.append(close.size)
     print(f"{seed:5d} {close.size:43d}  {100 * se_pair[close].min():5.2f} to {100 * se_pair[close].max():5.2f}"
           f" {100 * se_single:19.2f}")
     assert se_pair[close].max() < se_single, seed  # paired: smaller than one accuracy's error
-assert min(n_close) >= 2, n_close  # "several epochs" in every run
+assert min(n_close) > 10, n_close  # "more than ten epochs" in every run
 
 # %%
 # **The answer sheet's gap.** The sheet reports 47.84 % (numpy) and 49.85 %
@@ -434,8 +435,8 @@ assert round(gap_sheet / (math.sqrt(2) * se_cifar), 1) == 2.8
 #   test accuracy (printed above, for the default seed and five others).
 # * Other seeds move the test accuracy by a few points in both regimes;
 #   five seeds per regime are too few to tell whether the spread differs
-#   between them. The best-validation epoch is partly chance: several epochs
-#   lie within one paired standard error of the best.
+#   between them. The best-validation epoch is partly chance: more than ten
+#   epochs lie within two paired standard errors of the best.
 # * The answer sheet's 2-point gap between its numpy and PyTorch networks is
 #   four binomial standard errors of its 10,000-image test set; whether it
 #   reflects the implementations or the seeds depends on whether its two
