@@ -43,12 +43,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import math
+
 import numpy as np
 import torch
 
 from nntheory.newton import mlp_mse, newton_refine
 
-__all__ = ["SweepResult", "mlp_n_params", "init_mlp", "train_mlp_sweep", "train_mlp_loop"]
+__all__ = ["SweepResult", "mlp_n_params", "init_mlp", "plan_buckets", "train_mlp_sweep", "train_mlp_loop"]
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
@@ -192,14 +194,194 @@ def _make_optimizer(params, optimizer, lr, schedule, n_steps):
     return opt, None
 
 
-def _stack_mse(X, y, W1, b1, W2, b2, activation):
-    """Per-model MSE of stacked networks: W1 (B, d, M), b1 (B, M), W2 (B, M, k), b2 (B, k) -> (B,)."""
-    H = _ACTIVATIONS[activation](torch.baddbmm(b1[:, None, :], X.expand(W1.shape[0], *X.shape), W1))  # (B, n_samples, M)
-    out = torch.baddbmm(b2[:, None, :], H, W2)  # (B, n_samples, k)
-    return ((out - y) ** 2).mean(dim=(1, 2))
+# Per-step cost of a padded stack, in units of one hidden unit of one model (the padded width times the number of
+# models), plus a fixed overhead per stack and step: the kernel launches of its forward and backward pass.
+_STACK_OVERHEAD = 400.0
 
 
-def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, n_buckets: int = 1, device: str | torch.device = "cpu") -> SweepResult:
+def plan_buckets(widths: Sequence[int], *, overhead: float = _STACK_OVERHEAD, extra: float = 0.0) -> list[np.ndarray]:
+    """Split models into stacks of consecutive widths that minimise a cost model of one training step.
+
+    Sorting the models by width and padding each stack only to its own
+    largest width wastes less arithmetic on padding, but every stack costs a
+    fixed overhead per step (its own kernel launches). The cost of a stack
+    of ``B`` models padded to width ``M`` is taken as
+    ``overhead + B * (M + extra)``; the partition of the sorted widths into
+    contiguous stacks with the least total cost is found exactly by dynamic
+    programming over the split points (``O(n_models**2)``).
+
+    Parameters
+    ----------
+    widths : sequence of int, length n_models
+        Hidden width of each model.
+    overhead : float, default 400
+        Fixed cost of one stack, in units of one hidden unit of one model.
+    extra : float, default 0
+        Cost per model that does not depend on the padded width (for
+        example a factorisation whose size is fixed by the data).
+
+    Returns
+    -------
+    list of numpy.ndarray of int
+        Indices into ``widths`` of the models of each stack, stacks in
+        increasing width; every index appears exactly once.
+
+    Raises
+    ------
+    ValueError
+        If ``widths`` is empty or not positive, or ``overhead`` or ``extra``
+        is negative or not finite.
+    """
+    w = np.asarray(widths)
+    if w.ndim != 1 or w.size == 0 or not np.issubdtype(w.dtype, np.integer) or w.min() < 1:
+        raise ValueError(f"widths must be a non-empty 1-D sequence of positive ints, got {widths!r}")
+    for name, value in (("overhead", overhead), ("extra", extra)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+    order = np.argsort(w, kind="stable")
+    ws = w[order].astype(float)
+    n = len(ws)
+    best = np.full(n + 1, np.inf)
+    best[0] = 0.0
+    split = np.zeros(n + 1, dtype=int)
+    for j in range(1, n + 1):  # best[j]: cheapest partition of the j narrowest models; its last stack ends at j - 1
+        i = np.arange(j)
+        cost = best[:j] + overhead + (j - i) * (ws[j - 1] + extra)
+        split[j] = int(np.argmin(cost))
+        best[j] = cost[split[j]]
+    stacks, j = [], n
+    while j > 0:
+        stacks.append(order[split[j]:j])
+        j = split[j]
+    return stacks[::-1]
+
+
+def _activation_and_slope(activation):
+    """sigma, and sigma' written in terms of sigma's output."""
+    if activation == "tanh":
+        return torch.tanh, lambda H: 1.0 - H * H
+    return torch.relu, lambda H: (H > 0).to(H.dtype)
+
+
+class _Stacks:
+    """All models of a sweep in one flat parameter buffer, as zero-padded stacks of consecutive widths.
+
+    Stack ``s`` holds ``B`` models padded to width ``M`` as views into the buffer: ``W1 (d, B, M)``, ``b1 (B, M)``,
+    ``W2 (B, M, k)``, ``b2 (B, k)``. Laid out as ``(d, B*M)``, the first layer of every model of a stack is *one*
+    matrix product ``X @ W1`` (the inputs are shared); only the second layer needs a batched product. The gradients
+    live in a second buffer of the same layout, so an optimiser step is a few elementwise operations on flat tensors.
+    """
+
+    def __init__(self, widths, seeds, stacks, d, k, dtype, device):
+        self.k, self.stacks = k, stacks
+        shapes = [((d, len(idx), int(widths[idx].max())), (len(idx), int(widths[idx].max())),
+                   (len(idx), int(widths[idx].max()), k), (len(idx), k)) for idx in stacks]
+        self.flat = torch.zeros(sum(math.prod(s) for group in shapes for s in group), dtype=dtype, device=device)
+        self.grad = torch.zeros_like(self.flat)
+        self.params, self.grads, offset = [], [], 0
+        for group in shapes:
+            self.params.append([])
+            self.grads.append([])
+            for shape in group:
+                size = math.prod(shape)
+                self.params[-1].append(self.flat[offset:offset + size].view(shape))
+                self.grads[-1].append(self.grad[offset:offset + size].view(shape))
+                offset += size
+        for (W1, b1, W2, b2), idx in zip(self.params, stacks):
+            for j, i in enumerate(idx):
+                m = int(widths[i])
+                W1[:, j, :m], b1[j, :m], W2[j, :m], b2[j] = init_mlp(m, d, k, seed=int(seeds[i]), dtype=dtype)
+
+    def losses(self, X, y, sigma, slope=None):
+        """Per-model MSE, one (B,) tensor per stack; with ``slope``, also fill ``self.grad`` with the gradients.
+
+        The gradient is that of the sum over models of each model's MSE; the sum is separable, so model ``b``'s slice
+        is the gradient of its own loss.
+        """
+        N, d = X.shape
+        c = 2.0 / y.numel()
+        out = []
+        for (W1, b1, W2, b2), (gW1, gb1, gW2, gb2) in zip(self.params, self.grads):
+            B, M = b1.shape
+            H = sigma(torch.addmm(b1.reshape(1, B * M), X, W1.reshape(d, B * M)))  # (N, B*M)
+            Hb = H.view(N, B, M).transpose(0, 1)  # (B, N, M), a view
+            R = torch.baddbmm(b2[:, None, :], Hb, W2).sub_(y)  # residuals (B, N, k)
+            out.append((R * R).mean(dim=(1, 2)))
+            if slope is None:
+                continue
+            R.mul_(c)  # dL/d(output)
+            torch.sum(R, dim=1, out=gb2)
+            torch.bmm(Hb.transpose(1, 2), R, out=gW2)
+            dZ = torch.bmm(R, W2.transpose(1, 2)).transpose(0, 1).reshape(N, B * M).mul_(slope(H))  # (N, B*M)
+            torch.mm(X.T, dZ, out=gW1.view(d, B * M))
+            torch.sum(dZ, dim=0, out=gb1.view(B * M))
+        return out
+
+    def grad_norms(self):
+        """Euclidean norm of each model's gradient, one (B,) tensor per stack."""
+        out = []
+        for gW1, gb1, gW2, gb2 in self.grads:
+            B = gb1.shape[0]
+            sq = (gW1 * gW1).sum(dim=(0, 2)) + (gb1 * gb1).sum(1) + (gW2 * gW2).sum(dim=(1, 2)) + (gb2 * gb2).sum(1)
+            out.append(sq.sqrt())
+        return out
+
+    def unpadded(self, n_models, widths):
+        """Per-model ``(W1 (d, M), b1 (M,), W2 (M, k), b2 (k,))``, copies, in the original order."""
+        weights = [None] * n_models
+        for (W1, b1, W2, b2), idx in zip(self.params, self.stacks):
+            for j, i in enumerate(idx):
+                m = int(widths[i])
+                weights[i] = (W1[:, j, :m].clone(), b1[j, :m].clone(), W2[j, :m].clone(), b2[j].clone())
+        return weights
+
+
+def _train_stacks(X_train, y_train, X_test, y_test, widths, seeds, stacks, n_steps, lr, optimizer, schedule, activation, record_every, device):
+    """First-order phase of the sweep; returns (train_loss, test_loss, grad_norm, history, steps, weights).
+
+    Adam is :class:`torch.optim.Adam`'s update with its default hyper-parameters, written out on the flat buffer (the
+    arithmetic of its single-tensor implementation); the cosine schedule is the closed form of
+    :class:`torch.optim.lr_scheduler.CosineAnnealingLR` with ``eta_min = 0``. Padded units stay exactly zero: their
+    gradient is exactly zero (module docstring), and so is the update Adam and gradient descent make from it.
+    """
+    n, d, k = len(widths), X_train.shape[1], y_train.shape[1]
+    S = _Stacks(widths, seeds, stacks, d, k, X_train.dtype, device)
+    sigma, slope = _activation_and_slope(activation)
+    Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
+    order = np.concatenate(stacks)
+
+    def per_model(tensors):
+        values = np.empty(n)
+        values[order] = torch.cat(tensors).detach().cpu().numpy()
+        return values
+
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    if optimizer == "adam":
+        exp_avg, exp_avg_sq = torch.zeros_like(S.flat), torch.zeros_like(S.flat)
+    steps, history = [], []
+    for step in range(n_steps):
+        losses = S.losses(Xtr, ytr, sigma, slope)
+        if step % record_every == 0:
+            steps.append(step)
+            history.append(per_model(losses))
+        rate = lr if schedule == "constant" else 0.5 * lr * (1.0 + math.cos(math.pi * step / n_steps))
+        if optimizer == "gd":
+            S.flat.add_(S.grad, alpha=-rate)
+            continue
+        t = step + 1
+        exp_avg.lerp_(S.grad, 1.0 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(S.grad, S.grad, value=1.0 - beta2)
+        denom = (exp_avg_sq.sqrt() / math.sqrt(1.0 - beta2**t)).add_(eps)
+        S.flat.addcdiv_(exp_avg, denom, value=-rate / (1.0 - beta1**t))
+    train_loss = per_model(S.losses(Xtr, ytr, sigma, slope))
+    steps.append(n_steps)
+    history.append(train_loss.copy())
+    grad_norm = per_model(S.grad_norms())
+    test_loss = per_model(S.losses(Xte, yte, sigma))
+    return train_loss, test_loss, grad_norm, np.stack(history), np.asarray(steps), S.unpadded(n, widths)
+
+
+def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, n_buckets: int | str = "auto", device: str | torch.device = "cpu") -> SweepResult:
     """Full-batch training of many MLPs at once, hidden layers zero-padded.
 
     Model ``i`` has width ``widths[i]`` and starts from
@@ -234,10 +416,13 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
         Gradient-norm tolerance of the Newton phase.
     record_every : int, default 100
         Record the training losses every this many steps.
-    n_buckets : int, default 1
-        Sort the models by width and train them as this many separate
-        stacks of consecutive widths, each padded only to its own largest
-        width (less arithmetic wasted on padding; same results).
+    n_buckets : int or "auto", default "auto"
+        Sort the models by width and train them as separate stacks of
+        consecutive widths, each padded only to its own largest width. An
+        int gives that many stacks of (nearly) equal numbers of models;
+        ``"auto"`` chooses the stacks by a cost model of one step
+        (:func:`plan_buckets`). The results are the same up to the order of
+        floating-point summation.
     device : str or torch.device, default "cpu"
 
     Returns
@@ -257,63 +442,21 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
         with ReLU.
     """
     widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol)
-    if not isinstance(n_buckets, int) or n_buckets < 1:
-        raise ValueError(f"n_buckets must be a positive int, got {n_buckets!r}")
+    if isinstance(n_buckets, str) and n_buckets == "auto":
+        stacks = plan_buckets(widths)
+    elif isinstance(n_buckets, (int, np.integer)) and not isinstance(n_buckets, bool) and n_buckets >= 1:
+        stacks = np.array_split(np.argsort(widths, kind="stable"), min(int(n_buckets), len(widths)))
+    else:
+        raise ValueError(f"n_buckets must be a positive int or 'auto', got {n_buckets!r}")
     n = len(widths)
-    train_loss, test_loss, grad_norm, weights = np.empty(n), np.empty(n), np.empty(n), [None] * n
-    history = None
-    for idx in np.array_split(np.argsort(widths, kind="stable"), min(n_buckets, n)):
-        tr, te, gn, hist, steps, (W1, b1, W2, b2) = _train_stack(X_train, y_train, X_test, y_test, widths[idx], seeds[idx], n_steps, lr, optimizer, schedule, activation, record_every, device)
-        history = np.empty((len(steps), n)) if history is None else history
-        train_loss[idx], test_loss[idx], grad_norm[idx], history[:, idx] = tr, te, gn, hist
-        for j, i in enumerate(idx):
-            m = widths[i]
-            weights[i] = (W1[j, :, :m], b1[j, :m], W2[j, :m], b2[j])
+    train_loss, test_loss, grad_norm, history, steps, weights = _train_stacks(
+        X_train, y_train, X_test, y_test, widths, seeds, stacks, n_steps, lr, optimizer, schedule, activation, record_every, device)
     result = SweepResult(widths, seeds, train_loss, test_loss, grad_norm, steps, history, weights,
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
     by_width = [np.flatnonzero(widths == m) for m in np.unique(widths)]
     return _newton_phase(result, by_width, X_train, y_train, X_test, y_test, newton_iter, gtol, device)
-
-
-def _train_stack(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, record_every, device):
-    """One zero-padded stack; returns (train_loss, test_loss, grad_norm, history, steps, final stacked params)."""
-    dtype = X_train.dtype
-    d, k = X_train.shape[1], y_train.shape[1]
-    B, M = len(widths), int(widths.max())
-    # Stacked, zero-padded parameters.
-    W1 = torch.zeros(B, d, M, dtype=dtype)  # (n_models, n_features, max_width)
-    b1 = torch.zeros(B, M, dtype=dtype)
-    W2 = torch.zeros(B, M, k, dtype=dtype)  # (n_models, max_width, n_outputs)
-    b2 = torch.zeros(B, k, dtype=dtype)
-    for i, (m, s) in enumerate(zip(widths, seeds)):
-        W1[i, :, :m], b1[i, :m], W2[i, :m, :], b2[i, :] = init_mlp(int(m), d, k, seed=int(s), dtype=dtype)
-    params = [t.to(device).requires_grad_() for t in (W1, b1, W2, b2)]
-    Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
-    opt, sched = _make_optimizer(params, optimizer, lr, schedule, n_steps)
-
-    steps, history = [], []
-    for step in range(n_steps):
-        opt.zero_grad(set_to_none=False)
-        losses = _stack_mse(Xtr, ytr, *params, activation)
-        if step % record_every == 0:
-            steps.append(step)
-            history.append(losses.detach().cpu().numpy().copy())
-        losses.sum().backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
-    # The summed loss is separable, so each model's slice of its gradient is that model's own gradient.
-    losses = _stack_mse(Xtr, ytr, *params, activation)
-    grads = torch.autograd.grad(losses.sum(), params)
-    grad_norm = torch.sqrt(sum((g.reshape(B, -1) ** 2).sum(1) for g in grads))
-    with torch.no_grad():
-        test_loss = _stack_mse(Xte, yte, *params, activation).cpu().numpy()
-    train_loss = losses.detach().cpu().numpy()
-    steps.append(n_steps)
-    history.append(train_loss.copy())
-    return train_loss, test_loss, grad_norm.cpu().numpy(), np.stack(history), np.asarray(steps), [t.detach() for t in params]
 
 
 def _newton_phase(result, groups, X_train, y_train, X_test, y_test, newton_iter, gtol, device):
