@@ -4,9 +4,9 @@ A width sweep (double descent) trains dozens of small networks
 :math:`f(x) = W_2^\\top \\sigma(W_1^\\top x + b_1) + b_2`, :math:`\\R^d \\to \\R^k`,
 :math:`\\sigma \\in \\{\\mathrm{relu}, \\tanh\\}`, one per width :math:`M` and
 seed. Each is far too small to keep a CPU busy, so :func:`train_mlp_sweep`
-stacks all of them into one model with ``n_models`` batched weight tensors,
-every hidden layer zero-padded to the largest width :math:`M_{\\max}`, and
-trains them together with one set of batched matrix products per step.
+stacks them into a few models with batched weight tensors, every hidden
+layer zero-padded to the largest width of its stack, and trains them
+together with one set of batched matrix products per stack and step.
 
 **Why the padding is exact.** A padded hidden unit :math:`j` of model
 :math:`b` starts with zero incoming weights and bias and a zero outgoing
@@ -29,10 +29,21 @@ rounding amplified by training.
 
 **Training to convergence.** First-order training leaves networks near the
 interpolation threshold with a training loss that is still falling. With
-``newton_iter > 0`` (tanh only) every network is then finished by
-:func:`nntheory.newton.newton_refine` in float64, exact Hessian, until its
-gradient norm is at most ``gtol``; the networks of one width are refined
-together, unpadded.
+``newton_iter > 0`` (tanh only) every network is then finished in float64
+until its gradient norm is at most ``gtol``: with fewer parameters than
+training targets by Newton's method with the exact Hessian
+(:func:`nntheory.newton.newton_refine`, the networks of one width
+together), otherwise by Gauss–Newton steps in the dual form
+(:func:`nntheory.newton.gauss_newton_refine`), whose linear systems have
+the same size :math:`Nk` for every width, so networks of many widths are
+refined in one zero-padded stack.
+
+**Cost.** Sorting the models by width and padding each stack only to its
+own largest width saves arithmetic, but every stack costs fixed overhead
+per step; :func:`plan_buckets` chooses the stacks that minimise a cost
+model of one step. Gradients are written out by hand (no autograd), the
+first layer of a whole stack is one matrix product (the inputs are shared
+by all models), and Adam updates one flat buffer holding every parameter.
 
 A model of width :math:`M` has :math:`(d+1)M + (M+1)k` parameters
 (:func:`mlp_n_params`); for :math:`d = 10, k = 5` that is :math:`16M + 5`.
@@ -48,7 +59,7 @@ import math
 import numpy as np
 import torch
 
-from nntheory.newton import mlp_mse, newton_refine
+from nntheory.newton import gauss_newton_refine, mlp_mse, newton_refine
 
 __all__ = ["SweepResult", "mlp_n_params", "init_mlp", "plan_buckets", "train_mlp_sweep", "train_mlp_loop"]
 
@@ -455,27 +466,53 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
-    by_width = [np.flatnonzero(widths == m) for m in np.unique(widths)]
-    return _newton_phase(result, by_width, X_train, y_train, X_test, y_test, newton_iter, gtol, device)
+    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device)
 
 
-def _newton_phase(result, groups, X_train, y_train, X_test, y_test, newton_iter, gtol, device):
-    """Refine every model of ``result`` with Newton's method in float64, one batched run per group of equal-width models."""
+# Cost of one dual Gauss-Newton iteration per network, in the units of plan_buckets: building K = J J^T costs
+# 2 (Nk)^2 M flops, its Cholesky factorisation (Nk)^3 / 3, so in units of 2 (Nk)^2 flops per hidden unit a network
+# costs M + Nk / 6, and the fixed overhead of a stack (about 30 small kernels) is worth a few dozen hidden units.
+_GN_OVERHEAD = 50.0
+
+
+def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device, one_by_one=False):
+    """Refine every model of ``result`` in float64 until its gradient norm is at most ``gtol``.
+
+    Models with fewer parameters than training targets cannot interpolate: Newton's method with the exact Hessian,
+    one batched run per width. The others: dual Gauss-Newton (Levenberg-Marquardt) in zero-padded stacks of mixed
+    widths chosen by :func:`plan_buckets`. ``one_by_one`` refines each model on its own (the reference loop).
+    """
     Xtr, ytr, Xte, yte = (t.to(device=device, dtype=torch.float64) for t in (X_train, y_train, X_test, y_test))
-    n = len(result.widths)
+    n, (d, k) = len(result.widths), (Xtr.shape[1], ytr.shape[1])
+    widths = result.widths
     train_loss, test_loss, grad_norm, min_eig = (np.empty(n) for _ in range(4))
     n_iter, history, weights = np.empty(n, dtype=int), np.empty((newton_iter + 1, n)), list(result.weights)
+    under = np.array([mlp_n_params(int(m), d, k) < ytr.numel() for m in widths])
+    if one_by_one:
+        groups = [np.array([i]) for i in range(n)]
+    else:
+        groups = [np.flatnonzero(under & (widths == m)) for m in np.unique(widths[under])]
+        over = np.flatnonzero(~under)
+        if over.size:
+            groups += [over[idx] for idx in plan_buckets(widths[over], overhead=_GN_OVERHEAD, extra=ytr.numel() / 6)]
     for idx in groups:
-        m = int(result.widths[idx[0]])
-        start = [torch.stack([result.weights[i][q] for i in idx]).to(Xtr) for q in range(4)]
-        # The Hessian's smallest eigenvalue tells a minimum from a saddle only where the loss cannot reach zero.
-        underparameterized = mlp_n_params(m, Xtr.shape[1], ytr.shape[1]) < ytr.numel()
-        r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=underparameterized, device=device)
+        M = int(widths[idx].max())
+        start = [torch.zeros(len(idx), *shape, dtype=torch.float64, device=device) for shape in ((d, M), (M,), (M, k), (k,))]
+        for j, i in enumerate(idx):  # zero-padded to the widest model of the group
+            m = int(widths[i])
+            start[0][j, :, :m], start[1][j, :m], start[2][j, :m], start[3][j] = (w.to(start[0]) for w in result.weights[i])
+        if under[idx[0]]:
+            # The Hessian's smallest eigenvalue tells a minimum from a saddle only where the loss cannot reach zero.
+            r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=True, device=device)
+        else:
+            r = gauss_newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, device=device)
         train_loss[idx], grad_norm[idx], min_eig[idx], n_iter[idx], history[:, idx] = r.loss, r.grad_norm, r.min_eigenvalue, r.n_iter, r.loss_history
         with torch.no_grad():
             test_loss[idx] = mlp_mse(Xte, yte, *r.weights).cpu().numpy()
         for j, i in enumerate(idx):
-            weights[i] = tuple(t[j] for t in r.weights)
+            m = int(widths[i])
+            W1, b1, W2, b2 = (t[j] for t in r.weights)
+            weights[i] = (W1[:, :m], b1[:m], W2[:m], b2)
     return SweepResult(result.widths, result.seeds, train_loss, test_loss, grad_norm, result.steps, result.train_history,
                        weights, n_iter, history, min_eig)
 
@@ -548,4 +585,4 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
-    return _newton_phase(result, [[i] for i in range(n)], X_train, y_train, X_test, y_test, newton_iter, gtol, device)  # each model on its own
+    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device, one_by_one=True)
