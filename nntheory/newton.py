@@ -109,7 +109,10 @@ class NewtonResult:
     converged : numpy.ndarray of bool, shape (n_models,)
         ``grad_norm <= gtol``.
     loss_history : numpy.ndarray, shape (max_iter + 1, n_models)
-        Loss before each iteration, ``nan`` once a network has converged.
+        Loss before each iteration, ``nan`` once a network has stopped.
+    stalled : numpy.ndarray of bool, shape (n_models,)
+        Stopped by the ``ftol`` test: the loss had stopped decreasing
+        although the gradient had not vanished (all False with ``ftol=0``).
     """
 
     weights: tuple
@@ -119,6 +122,7 @@ class NewtonResult:
     n_iter: np.ndarray
     converged: np.ndarray
     loss_history: np.ndarray
+    stalled: np.ndarray | None = None
 
 
 def _check_weights(X, Y, W1, b1, W2, b2, *, finite=False):
@@ -143,12 +147,29 @@ def _check_weights(X, Y, W1, b1, W2, b2, *, finite=False):
 _MAX_DAMPING_RAISES = 40  # tenfold increases of mu within one Newton iteration
 
 
-def _check_options(max_iter, gtol, mu0):
+_STALL_WINDOW = 10  # iterations over which the ftol test compares the loss
+
+
+def _check_options(max_iter, gtol, mu0, ftol=0.0):
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    for name, value in (("gtol", gtol), ("mu0", mu0), ("ftol", ftol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
     for name, value in (("gtol", gtol), ("mu0", mu0)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
+    if not 0 <= ftol < 1:
+        raise ValueError(f"ftol must be in [0, 1), got {ftol!r}")
+
+
+def _stalled(history, it, active, ftol):
+    """Networks (of ``active``) whose loss fell by less than a fraction ``ftol`` over the last _STALL_WINDOW iterations."""
+    if ftol <= 0 or it < _STALL_WINDOW:
+        return torch.zeros(len(active), dtype=torch.bool, device=active.device)
+    a = active.cpu().numpy()
+    before, now = history[it - _STALL_WINDOW, a], history[it, a]
+    return torch.as_tensor(before - now <= ftol * np.abs(now), device=active.device)
 
 
 def _forward(X, W1, b1, W2, b2):
@@ -240,7 +261,7 @@ def _split(theta, d, M, k):
     return W1.reshape(B, d, M), b1, W2.reshape(B, M, k), b2
 
 
-def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 200, gtol: float = 1e-10, mu0: float = 1e-3, eigenvalue: bool = True, device: str | torch.device = "cpu") -> NewtonResult:
+def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 200, gtol: float = 1e-10, mu0: float = 1e-3, eigenvalue: bool = True, ftol: float = 0.0, device: str | torch.device = "cpu") -> NewtonResult:
     """Damped Newton iterations from given weights until the gradient vanishes.
 
     All networks of the stack have the same width and are refined
@@ -265,6 +286,13 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         Compute the smallest eigenvalue of the final Hessian (a full
         symmetric eigendecomposition, the costliest single step for large
         :math:`P`); ``nan`` if False.
+    ftol : float, default 0
+        Also stop a network, as *stalled* (not converged), once its loss
+        fell by less than this fraction over the last 10 iterations. A
+        network whose loss has no minimiser at finite weights (the infimum
+        is approached as weights grow without bound) never meets ``gtol``;
+        its loss, and the function it computes, still settle. 0 disables
+        the test.
     device : str or torch.device, default "cpu"
 
     Returns
@@ -288,7 +316,7 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     Hessian here). A network whose matrix is still not positive definite
     stops there, unconverged.
     """
-    _check_options(max_iter, gtol, mu0)
+    _check_options(max_iter, gtol, mu0, ftol)
     _check_weights(X, Y, W1, b1, W2, b2, finite=True)
     X, Y = X.to(device), Y.to(device)
     (N, d), k, M = X.shape, Y.shape[1], W1.shape[2]
@@ -298,11 +326,14 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     n_iter = np.full(B, int(max_iter))
     max_iter = int(max_iter)
     history = np.full((max_iter + 1, B), np.nan)
+    stalled = np.zeros(B, dtype=bool)
     active = torch.arange(B, device=device)
     for it in range(max_iter + 1):
         loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta[active], d, M, k))
         history[it, active.cpu().numpy()] = loss.cpu().numpy()
-        done = torch.linalg.vector_norm(grad, dim=1) <= gtol
+        stall = _stalled(history, it, active, ftol)
+        stalled[active[stall].cpu().numpy()] = True
+        done = (torch.linalg.vector_norm(grad, dim=1) <= gtol) | stall
         n_iter[active[done].cpu().numpy()] = it
         keep = ~done
         active, loss, grad, hess = active[keep], loss[keep], grad[keep], hess[keep]
@@ -350,6 +381,7 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         n_iter=n_iter,
         converged=(grad_norm <= gtol).cpu().numpy(),
         loss_history=history,
+        stalled=stalled & (grad_norm > gtol).cpu().numpy(),
     )
 
 
@@ -374,7 +406,7 @@ def _grad_norm_and_ntk(X, Y, W1, b1, W2, b2, want_kernel):
     return loss, R, grad_norm, K.view(B, N * k, N * k)
 
 
-def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 100, gtol: float = 1e-10, mu0: float = 1e-3, device: str | torch.device = "cpu") -> NewtonResult:
+def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 100, gtol: float = 1e-10, mu0: float = 1e-3, ftol: float = 0.0, device: str | torch.device = "cpu") -> NewtonResult:
     """Levenberg–Marquardt steps in the dual form, for networks that can interpolate, until the gradient vanishes.
 
     Each iteration solves :math:`(K + \\mu I)\\,\\alpha = r` with the
@@ -401,7 +433,11 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
         Stop once the Euclidean norm of the gradient of the mean squared
         error is at most this.
     mu0 : float, default 1e-3
-        Initial damping :math:`\\mu`.
+        Initial damping :math:`\\mu`, relative to the mean diagonal entry
+        of :math:`K` at the starting weights (so it does not depend on the
+        scale of the network).
+    ftol : float, default 0
+        As in :func:`newton_refine`.
     device : str or torch.device, default "cpu"
 
     Returns
@@ -423,14 +459,15 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
     -----
     Every loop is bounded as in :func:`newton_refine`.
     """
-    _check_options(max_iter, gtol, mu0)
+    _check_options(max_iter, gtol, mu0, ftol)
     _check_weights(X, Y, W1, b1, W2, b2, finite=True)
     max_iter = int(max_iter)
+    stalled = np.zeros(W1.shape[0], dtype=bool)
     X, Y = X.to(device), Y.to(device)
     W = [t.to(device=device, dtype=X.dtype).clone() for t in (W1, b1, W2, b2)]
     (N, d), k, B = X.shape, Y.shape[1], W[0].shape[0]
     Xt = torch.cat([X, X.new_ones(N, 1)], dim=1)
-    mu = torch.full((B,), float(mu0), dtype=X.dtype, device=device)
+    mu = torch.full((B,), np.nan, dtype=X.dtype, device=device)  # set from K at the first iteration
     n_iter = np.full(B, max_iter)
     history = np.full((max_iter + 1, B), np.nan)
     active = torch.arange(B, device=device)
@@ -439,12 +476,16 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
         w = [t[active] for t in W]
         loss, R, grad_norm, K = _grad_norm_and_ntk(X, Y, *w, want_kernel=it < max_iter)
         history[it, active.cpu().numpy()] = loss.cpu().numpy()
-        done = grad_norm <= gtol
+        stall = _stalled(history, it, active, ftol)
+        stalled[active[stall].cpu().numpy()] = True
+        done = (grad_norm <= gtol) | stall
         n_iter[active[done].cpu().numpy()] = it
         if it == max_iter or bool(done.all()):
             break
         keep = ~done
         active, loss, R, K, w = active[keep], loss[keep], R[keep], K[keep], [t[keep] for t in w]
+        if it == 0:  # mu0 is relative to the scale of K
+            mu[active] = float(mu0) * K.diagonal(dim1=1, dim2=2).mean(dim=1)
         m = mu[active]
         A = K + m[:, None, None] * eye
         chol, info = torch.linalg.cholesky_ex(A)
@@ -490,4 +531,5 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
         n_iter=n_iter,
         converged=(grad_norm <= gtol).cpu().numpy(),
         loss_history=history,
+        stalled=stalled & (grad_norm > gtol).cpu().numpy(),
     )

@@ -95,6 +95,9 @@ class SweepResult:
     newton_history : numpy.ndarray, shape (newton_iter_max + 1, n_models)
         Training loss before each Newton iteration, ``nan`` once converged
         (no rows without a Newton phase).
+    newton_stalled : numpy.ndarray of bool, shape (n_models,), or None
+        Second-order phase stopped by the ``ftol`` test (loss settled,
+        gradient not below ``gtol``); None without a second-order phase.
     min_eigenvalue : numpy.ndarray, shape (n_models,)
         Smallest eigenvalue of the final Hessian, computed only for models
         with fewer parameters than training targets (``n_train * n_outputs``),
@@ -113,6 +116,7 @@ class SweepResult:
     newton_iter: np.ndarray
     newton_history: np.ndarray
     min_eigenvalue: np.ndarray
+    newton_stalled: np.ndarray | None = None
 
 
 def mlp_n_params(n_hidden: int, n_features: int = 10, n_outputs: int = 5) -> int:
@@ -165,7 +169,7 @@ def init_mlp(n_hidden: int, n_features: int, n_outputs: int, *, seed: int, dtype
     return W1, b1, W2, b2
 
 
-def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol):
+def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol=0.0):
     for name, t in (("X_train", X_train), ("y_train", y_train), ("X_test", X_test), ("y_test", y_test)):
         if not isinstance(t, torch.Tensor) or t.ndim != 2:
             raise ValueError(f"{name} must be a 2-D torch.Tensor")
@@ -195,6 +199,8 @@ def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, 
         raise ValueError("newton_iter > 0 needs activation='tanh' (Newton's method needs a twice-differentiable activation)")
     if not gtol > 0:
         raise ValueError(f"gtol must be positive, got {gtol!r}")
+    if not 0 <= ftol < 1:
+        raise ValueError(f"ftol must be in [0, 1), got {ftol!r}")
     return widths, seeds
 
 
@@ -277,16 +283,20 @@ def _activation_and_slope(activation):
 class _Stacks:
     """All models of a sweep in one flat parameter buffer, as zero-padded stacks of consecutive widths.
 
-    Stack ``s`` holds ``B`` models padded to width ``M`` as views into the buffer: ``W1 (d, B, M)``, ``b1 (B, M)``,
-    ``W2 (B, M, k)``, ``b2 (B, k)``. Laid out as ``(d, B*M)``, the first layer of every model of a stack is *one*
-    matrix product ``X @ W1`` (the inputs are shared); only the second layer needs a batched product. The gradients
-    live in a second buffer of the same layout, so an optimiser step is a few elementwise operations on flat tensors.
+    Stack ``s`` holds ``B`` models padded to width ``M`` as views into the buffer, each weight matrix stored
+    transposed: ``W1t (B, M, d)``, ``b1 (B, M)``, ``W2t (B, k, M)``, ``b2 (B, k)``. Viewed as ``(B*M, d)``, the first
+    layers of all models of a stack are *one* matrix, so their pre-activations are one product with the shared inputs,
+    ``W1t @ X.T`` of shape ``(B*M, N)``; that is already the ``(B, M, N)`` layout the batched second layer needs, so no
+    tensor is ever copied to change its layout. The gradients live in a second buffer of the same layout, so an
+    optimiser step is a few elementwise operations on two flat tensors.
     """
 
     def __init__(self, widths, seeds, stacks, d, k, dtype, device):
         self.k, self.stacks = k, stacks
-        shapes = [((d, len(idx), int(widths[idx].max())), (len(idx), int(widths[idx].max())),
-                   (len(idx), int(widths[idx].max()), k), (len(idx), k)) for idx in stacks]
+        shapes = []
+        for idx in stacks:
+            B, M = len(idx), int(widths[idx].max())
+            shapes.append(((B, M, d), (B, M), (B, k, M), (B, k)))
         self.flat = torch.zeros(sum(math.prod(s) for group in shapes for s in group), dtype=dtype, device=device)
         self.grad = torch.zeros_like(self.flat)
         self.params, self.grads, offset = [], [], 0
@@ -298,52 +308,49 @@ class _Stacks:
                 self.params[-1].append(self.flat[offset:offset + size].view(shape))
                 self.grads[-1].append(self.grad[offset:offset + size].view(shape))
                 offset += size
-        for (W1, b1, W2, b2), idx in zip(self.params, stacks):
+        for (W1t, b1, W2t, b2), idx in zip(self.params, stacks):
             for j, i in enumerate(idx):
                 m = int(widths[i])
-                W1[:, j, :m], b1[j, :m], W2[j, :m], b2[j] = init_mlp(m, d, k, seed=int(seeds[i]), dtype=dtype)
+                W1, b1[j, :m], W2, b2[j] = init_mlp(m, d, k, seed=int(seeds[i]), dtype=dtype)
+                W1t[j, :m], W2t[j, :, :m] = W1.T, W2.T
 
-    def losses(self, X, y, sigma, slope=None):
-        """Per-model MSE, one (B,) tensor per stack; with ``slope``, also fill ``self.grad`` with the gradients.
+    def losses(self, X, y, sigma, slope=None, want_loss=True):
+        """Per-model MSE, one (B,) tensor per stack (None without ``want_loss``); with ``slope``, also fill
+        ``self.grad`` with the per-model gradients.
 
-        The gradient is that of the sum over models of each model's MSE; the sum is separable, so model ``b``'s slice
-        is the gradient of its own loss.
+        ``X`` and ``y`` are the inputs and targets transposed, ``(d, N)`` and ``(k, N)``. The gradient is that of the
+        sum over models of each model's MSE; the sum is separable, so model ``b``'s slice is its own gradient.
         """
-        N, d = X.shape
+        d, N = X.shape
         c = 2.0 / y.numel()
         out = []
-        for (W1, b1, W2, b2), (gW1, gb1, gW2, gb2) in zip(self.params, self.grads):
+        for (W1t, b1, W2t, b2), (gW1t, gb1, gW2t, gb2) in zip(self.params, self.grads):
             B, M = b1.shape
-            H = sigma(torch.addmm(b1.reshape(1, B * M), X, W1.reshape(d, B * M)))  # (N, B*M)
-            Hb = H.view(N, B, M).transpose(0, 1)  # (B, N, M), a view
-            R = torch.baddbmm(b2[:, None, :], Hb, W2).sub_(y)  # residuals (B, N, k)
-            out.append((R * R).mean(dim=(1, 2)))
+            H = sigma(torch.addmm(b1.view(B * M, 1), W1t.view(B * M, d), X)).view(B, M, N)  # hidden units (B, M, N)
+            R = torch.baddbmm(b2[:, :, None], W2t, H).sub_(y)  # residuals (B, k, N)
+            out.append((R * R).mean(dim=(1, 2)) if want_loss else None)
             if slope is None:
                 continue
             R.mul_(c)  # dL/d(output)
-            torch.sum(R, dim=1, out=gb2)
-            torch.bmm(Hb.transpose(1, 2), R, out=gW2)
-            dZ = torch.bmm(R, W2.transpose(1, 2)).transpose(0, 1).reshape(N, B * M).mul_(slope(H))  # (N, B*M)
-            torch.mm(X.T, dZ, out=gW1.view(d, B * M))
-            torch.sum(dZ, dim=0, out=gb1.view(B * M))
+            torch.sum(R, dim=2, out=gb2)
+            torch.bmm(R, H.transpose(1, 2), out=gW2t)
+            dZ = torch.bmm(W2t.transpose(1, 2), R).mul_(slope(H))  # dL/d(pre-activation) (B, M, N)
+            torch.mm(dZ.view(B * M, N), X.T, out=gW1t.view(B * M, d))
+            torch.sum(dZ, dim=2, out=gb1)
         return out
 
     def grad_norms(self):
         """Euclidean norm of each model's gradient, one (B,) tensor per stack."""
-        out = []
-        for gW1, gb1, gW2, gb2 in self.grads:
-            B = gb1.shape[0]
-            sq = (gW1 * gW1).sum(dim=(0, 2)) + (gb1 * gb1).sum(1) + (gW2 * gW2).sum(dim=(1, 2)) + (gb2 * gb2).sum(1)
-            out.append(sq.sqrt())
-        return out
+        return [((gW1t * gW1t).sum(dim=(1, 2)) + (gb1 * gb1).sum(1) + (gW2t * gW2t).sum(dim=(1, 2)) + (gb2 * gb2).sum(1)).sqrt()
+                for gW1t, gb1, gW2t, gb2 in self.grads]
 
     def unpadded(self, n_models, widths):
         """Per-model ``(W1 (d, M), b1 (M,), W2 (M, k), b2 (k,))``, copies, in the original order."""
         weights = [None] * n_models
-        for (W1, b1, W2, b2), idx in zip(self.params, self.stacks):
+        for (W1t, b1, W2t, b2), idx in zip(self.params, self.stacks):
             for j, i in enumerate(idx):
                 m = int(widths[i])
-                weights[i] = (W1[:, j, :m].clone(), b1[j, :m].clone(), W2[j, :m].clone(), b2[j].clone())
+                weights[i] = (W1t[j, :m].T.clone(), b1[j, :m].clone(), W2t[j, :, :m].T.clone(), b2[j].clone())
         return weights
 
 
@@ -358,7 +365,7 @@ def _train_stacks(X_train, y_train, X_test, y_test, widths, seeds, stacks, n_ste
     n, d, k = len(widths), X_train.shape[1], y_train.shape[1]
     S = _Stacks(widths, seeds, stacks, d, k, X_train.dtype, device)
     sigma, slope = _activation_and_slope(activation)
-    Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
+    Xtr, ytr, Xte, yte = (t.to(device).T.contiguous() for t in (X_train, y_train, X_test, y_test))  # (d, N), (k, N)
     order = np.concatenate(stacks)
 
     def per_model(tensors):
@@ -371,8 +378,9 @@ def _train_stacks(X_train, y_train, X_test, y_test, widths, seeds, stacks, n_ste
         exp_avg, exp_avg_sq = torch.zeros_like(S.flat), torch.zeros_like(S.flat)
     steps, history = [], []
     for step in range(n_steps):
-        losses = S.losses(Xtr, ytr, sigma, slope)
-        if step % record_every == 0:
+        recording = step % record_every == 0
+        losses = S.losses(Xtr, ytr, sigma, slope, want_loss=recording)
+        if recording:
             steps.append(step)
             history.append(per_model(losses))
         rate = lr if schedule == "constant" else 0.5 * lr * (1.0 + math.cos(math.pi * step / n_steps))
@@ -392,7 +400,7 @@ def _train_stacks(X_train, y_train, X_test, y_test, widths, seeds, stacks, n_ste
     return train_loss, test_loss, grad_norm, np.stack(history), np.asarray(steps), S.unpadded(n, widths)
 
 
-def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, n_buckets: int | str = "auto", device: str | torch.device = "cpu") -> SweepResult:
+def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, ftol: float = 0.0, record_every: int = 100, n_buckets: int | str = "auto", device: str | torch.device = "cpu") -> SweepResult:
     """Full-batch training of many MLPs at once, hidden layers zero-padded.
 
     Model ``i`` has width ``widths[i]`` and starts from
@@ -425,6 +433,10 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
         Hessian); needs ``activation="tanh"``.
     gtol : float, default 1e-10
         Gradient-norm tolerance of the Newton phase.
+    ftol : float, default 0
+        Also stop a network of the Newton phase, as stalled, once its loss
+        fell by less than this fraction over 10 iterations (see
+        :func:`nntheory.newton.newton_refine`); 0 disables the test.
     record_every : int, default 100
         Record the training losses every this many steps.
     n_buckets : int or "auto", default "auto"
@@ -452,7 +464,7 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
         ``optimizer``/``schedule``/``activation``, or ``newton_iter > 0``
         with ReLU.
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol)
+    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol)
     if isinstance(n_buckets, str) and n_buckets == "auto":
         stacks = plan_buckets(widths)
     elif isinstance(n_buckets, (int, np.integer)) and not isinstance(n_buckets, bool) and n_buckets >= 1:
@@ -466,7 +478,7 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
-    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device)
+    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, ftol, device)
 
 
 # Cost of one dual Gauss-Newton iteration per network, in the units of plan_buckets: building K = J J^T costs
@@ -475,7 +487,7 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
 _GN_OVERHEAD = 50.0
 
 
-def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device, one_by_one=False):
+def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, ftol, device, one_by_one=False):
     """Refine every model of ``result`` in float64 until its gradient norm is at most ``gtol``.
 
     Models with fewer parameters than training targets cannot interpolate: Newton's method with the exact Hessian,
@@ -487,6 +499,7 @@ def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, d
     widths = result.widths
     train_loss, test_loss, grad_norm, min_eig = (np.empty(n) for _ in range(4))
     n_iter, history, weights = np.empty(n, dtype=int), np.empty((newton_iter + 1, n)), list(result.weights)
+    stalled = np.zeros(n, dtype=bool)
     under = np.array([mlp_n_params(int(m), d, k) < ytr.numel() for m in widths])
     if one_by_one:
         groups = [np.array([i]) for i in range(n)]
@@ -503,10 +516,11 @@ def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, d
             start[0][j, :, :m], start[1][j, :m], start[2][j, :m], start[3][j] = (w.to(start[0]) for w in result.weights[i])
         if under[idx[0]]:
             # The Hessian's smallest eigenvalue tells a minimum from a saddle only where the loss cannot reach zero.
-            r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=True, device=device)
+            r = newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, eigenvalue=True, ftol=ftol, device=device)
         else:
-            r = gauss_newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, device=device)
+            r = gauss_newton_refine(Xtr, ytr, *start, max_iter=newton_iter, gtol=gtol, ftol=ftol, device=device)
         train_loss[idx], grad_norm[idx], min_eig[idx], n_iter[idx], history[:, idx] = r.loss, r.grad_norm, r.min_eigenvalue, r.n_iter, r.loss_history
+        stalled[idx] = r.stalled
         with torch.no_grad():
             test_loss[idx] = mlp_mse(Xte, yte, *r.weights).cpu().numpy()
         for j, i in enumerate(idx):
@@ -514,10 +528,10 @@ def _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, d
             W1, b1, W2, b2 = (t[j] for t in r.weights)
             weights[i] = (W1[:, :m], b1[:m], W2[:m], b2)
     return SweepResult(result.widths, result.seeds, train_loss, test_loss, grad_norm, result.steps, result.train_history,
-                       weights, n_iter, history, min_eig)
+                       weights, n_iter, history, min_eig, stalled)
 
 
-def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, record_every: int = 100, device: str | torch.device = "cpu") -> SweepResult:
+def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor, widths: Sequence[int], seeds: Sequence[int], *, n_steps: int, lr: float, optimizer: str = "adam", schedule: str = "constant", activation: str = "relu", newton_iter: int = 0, gtol: float = 1e-10, ftol: float = 0.0, record_every: int = 100, device: str | torch.device = "cpu") -> SweepResult:
     """The reference for :func:`train_mlp_sweep`: the same models trained one by one.
 
     Each model is an unpadded ``d -> M -> k`` MLP with its own
@@ -538,6 +552,7 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     activation : {"relu", "tanh"}, default "relu"
     newton_iter : int, default 0
     gtol : float, default 1e-10
+    ftol : float, default 0
     record_every : int, default 100
     device : str or torch.device, default "cpu"
 
@@ -545,7 +560,7 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     -------
     SweepResult
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol)
+    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol)
     d, k = X_train.shape[1], y_train.shape[1]
     act = _ACTIVATIONS[activation]
     Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))
@@ -585,4 +600,4 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
                          np.zeros(n, dtype=int), np.empty((0, n)), np.full(n, np.nan))
     if not newton_iter:
         return result
-    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, device, one_by_one=True)
+    return _newton_phase(result, X_train, y_train, X_test, y_test, newton_iter, gtol, ftol, device, one_by_one=True)

@@ -136,11 +136,12 @@ def test_gauss_newton_step_is_the_primal_levenberg_marquardt_step(generator):
         return (torch.tanh(X @ W1.reshape(d, M) + b1) @ W2.reshape(M, k) + b2).reshape(-1)
 
     J, r = jacrev(outputs)(theta), outputs(theta) - Y.reshape(-1)
-    mu = 1.0  # damped enough for the step to lower the loss
+    mu0 = 0.1  # relative to the mean diagonal of J J^T; damped enough for the step to lower the loss
+    mu = mu0 * (J * J).sum(1).mean()
     p = -torch.linalg.solve(J.T @ J + mu * torch.eye(len(theta), dtype=torch.float64), J.T @ r)
     f = _flat_loss(X, Y, d, M, k)
     assert f(theta + p) < f(theta)  # so the step is accepted
-    res = gauss_newton_refine(X, Y, *W, max_iter=1, gtol=1e-30, mu0=mu)
+    res = gauss_newton_refine(X, Y, *W, max_iter=1, gtol=1e-30, mu0=mu0)
     torch.testing.assert_close(torch.cat([t[0].reshape(-1) for t in res.weights]), theta + p, rtol=1e-9, atol=1e-11)
 
 

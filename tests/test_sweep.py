@@ -52,10 +52,10 @@ def test_padded_weights_stay_exactly_zero(data, optimizer, activation, monkeypat
     monkeypatch.setattr(_Stacks, "unpadded", keep)
     _train_stacks(data.X_train, data.y_train, data.X_test, data.y_test, widths, np.zeros(3, int), stacks,
                   200, 1e-2, optimizer, "constant", activation, 50, "cpu")
-    W1, b1, W2, b2 = kept[0]  # (d, B, M), (B, M), (B, M, k), (B, k)
+    W1t, b1, W2t, b2 = kept[0]  # (B, M, d), (B, M), (B, k, M), (B, k)
     for i, m in enumerate(widths):
-        assert torch.all(W1[:, i, m:] == 0) and torch.all(b1[i, m:] == 0) and torch.all(W2[i, m:, :] == 0)
-        assert torch.all(W2[i, :m, :] != 0)  # the real units did train
+        assert torch.all(W1t[i, m:] == 0) and torch.all(b1[i, m:] == 0) and torch.all(W2t[i, :, m:] == 0)
+        assert torch.all(W2t[i, :, :m] != 0)  # the real units did train
 
 
 def test_stacked_gradient_against_autograd(data):
@@ -63,7 +63,7 @@ def test_stacked_gradient_against_autograd(data):
     widths, seeds = np.array([1, 4, 7, 7]), np.array([3, 1, 0, 2])
     for activation, sigma in (("tanh", torch.tanh), ("relu", torch.relu)):
         S = _Stacks(widths, seeds, [np.array([1, 0]), np.array([2, 3])], 10, 5, torch.float64, "cpu")
-        losses = torch.cat(S.losses(data.X_train, data.y_train, *_activation_and_slope(activation)))
+        losses = torch.cat(S.losses(data.X_train.T.contiguous(), data.y_train.T.contiguous(), *_activation_and_slope(activation)))
         norms = torch.cat(S.grad_norms())
         for j, (i, params) in enumerate(zip([1, 0, 2, 3], [p for idx in S.stacks for p in _unpadded(S, idx, widths)])):
             params = [t.clone().requires_grad_() for t in params]
@@ -75,8 +75,8 @@ def test_stacked_gradient_against_autograd(data):
 
 def _unpadded(S, idx, widths):
     s = next(q for q, stack in enumerate(S.stacks) if np.array_equal(stack, idx))
-    W1, b1, W2, b2 = S.params[s]
-    return [(W1[:, j, :widths[i]], b1[j, :widths[i]], W2[j, :widths[i]], b2[j]) for j, i in enumerate(idx)]
+    W1t, b1, W2t, b2 = S.params[s]
+    return [(W1t[j, :widths[i]].T, b1[j, :widths[i]], W2t[j, :, :widths[i]].T, b2[j]) for j, i in enumerate(idx)]
 
 
 def test_plan_buckets_is_the_cheapest_partition():
