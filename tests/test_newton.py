@@ -213,3 +213,23 @@ def test_damping_loop_is_bounded(refine, monkeypatch):
     assert len(calls) <= 41  # one factorisation and at most 40 retries with more damping
     for t, w in zip(r.weights, W):
         torch.testing.assert_close(t, w)  # stopped where it started
+
+
+@pytest.mark.parametrize("refine", [newton_refine, gauss_newton_refine])
+def test_ftol_stops_a_network_whose_loss_has_settled(refine):
+    """With ftol, a network stops as 'stalled' at the first iteration where its loss fell by less than ftol
+    (relative) over the last 10 iterations; the loss history says when, and ftol=0 never stalls."""
+    X = torch.randn(30, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    Y = torch.randn(30, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    W = [t[None] for t in init_mlp(4, 3, 2, seed=0)]  # P = 30 < Nk = 60: the loss settles above zero
+    free = refine(X, Y, *W, max_iter=30, gtol=1e-30)
+    assert not free.stalled.any() and free.n_iter[0] == 30
+    ftol = 0.5
+    r = refine(X, Y, *W, max_iter=30, gtol=1e-30, ftol=ftol)
+    h = free.loss_history[:, 0]  # the same iterates up to the stop
+    expected = next(it for it in range(10, 31) if h[it - 10] - h[it] <= ftol * h[it])
+    assert r.stalled[0] and not r.converged[0] and r.n_iter[0] == expected
+    np.testing.assert_array_equal(r.loss_history[: expected + 1, 0], h[: expected + 1])
+    assert np.isnan(r.loss_history[expected + 1:, 0]).all()
+    with pytest.raises(ValueError, match="ftol"):
+        refine(X, Y, *W, ftol=1.5)

@@ -112,6 +112,10 @@ def test_newton_phase_sweep_equals_loop_and_converges(data):
     np.testing.assert_allclose(batched.test_loss, loop.test_loss, rtol=1e-6)
     np.testing.assert_array_equal(batched.newton_iter, loop.newton_iter)
     assert np.all(batched.grad_norm <= 1e-9) and np.all(batched.newton_iter > 0)
+    assert not batched.newton_stalled.any()
+    # Widths 3 and 6 (P = 53, 101 < Nk = 200) were refined by Newton's method, which reports the Hessian's smallest
+    # eigenvalue; width 20 (P = 325 >= 200) by Gauss-Newton, which does not.
+    assert np.all(np.isfinite(batched.min_eigenvalue[:3])) and np.isnan(batched.min_eigenvalue[3])
     # The reported gradient norm is that of the returned weights (autograd, independent of newton.py).
     for (W1, b1, W2, b2), g_reported in zip(batched.weights, batched.grad_norm):
         params = [t.clone().requires_grad_() for t in (W1, b1, W2, b2)]
@@ -177,5 +181,7 @@ def test_bad_input(data):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, newton_iter=5)
     with pytest.raises(ValueError, match="gtol"):
         train_mlp_loop(*args, [2], [0], n_steps=1, lr=0.1, activation="tanh", newton_iter=5, gtol=0.0)
+    with pytest.raises(ValueError, match="ftol"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, activation="tanh", newton_iter=5, ftol=-0.1)
     with pytest.raises(ValueError, match="same number of samples"):
         train_mlp_sweep(data.X_train, data.y_test, data.X_test, data.y_test, [2], [0], n_steps=1, lr=0.1)
