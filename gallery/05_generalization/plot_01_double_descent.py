@@ -52,7 +52,7 @@ distribution can make the test loss *worse*.
 #
 # parameters. Fitting :math:`N = 100` samples exactly means solving
 # :math:`N \cdot 5 = 500` equations, so the interpolation threshold is expected
-# where :math:`P(M) \approx 500`: :math:`M^\star = 31` (:math:`P = 501`). For a
+# where :math:`P(M) \approx 500`: :math:`M^* = 31` (:math:`P = 501`). For a
 # ReLU student the count would be smaller: a ReLU unit is positively
 # homogeneous, so scaling its incoming weights and bias by :math:`c > 0` and
 # its outgoing weights by :math:`1/c` leaves the function unchanged, one
@@ -204,7 +204,7 @@ print(f"converged: {converged[interpolating].sum()} of {interpolating.sum()} net
 # %%
 # Past the threshold every network interpolates: training loss below
 # :math:`10^{-15}`, gradient below the tolerance, within a dozen Gauss–Newton
-# iterations from :math:`M = 40` on and more just above :math:`M^\star`. At
+# iterations from :math:`M = 40` on and more just above :math:`M^*`. At
 # :math:`M = 31` itself (:math:`P = 501`, one parameter more than equations)
 # the training loss falls far below the noise, but the linear systems are
 # nearly singular and the iterations are slow. Below the threshold fewer than
@@ -284,11 +284,11 @@ ax_adam.set_xlabel("full-batch Adam step (float32)")
 ax_newton.set_xlabel("Newton / Gauss–Newton iteration (float64)")
 ax_adam.set_ylabel("training loss (MSE)")
 for a in (ax_adam, ax_newton):
-    a.axhline(NOISE**2, color="0.4", ls=":", lw=1.5)
-ax_adam.text(10, NOISE**2 * 1.8, r"noise variance $\sigma_\varepsilon^2$", color="0.3", fontsize=10)
+    a.axhline(NOISE**2, color="0.4", ls=":", lw=1.5, label=r"noise variance $\sigma_\varepsilon^2$" if a is ax_adam else None)
 ax_adam.set_ylim(1e-24, 1)
 ax_adam.legend(title="first seed", fontsize=10, loc="lower left")
-fig.suptitle("Training loss: 500 Adam steps at a constant rate, then second-order steps (curves end at convergence)")
+fig.suptitle(f"Training loss: 500 Adam steps at a constant rate, then up to {N_SECOND} second-order steps\n"
+             f"(a curve ends once its gradient norm is below {GTOL:.0e})")
 fig.tight_layout()
 
 adam_last = sweep.train_history[-1]  # after the 500 Adam steps
@@ -313,6 +313,11 @@ assert np.all((last100.max(0) / last100.min(0))[wide] > 2)  # "jumps ... by more
 # top axis gives the ratio of parameters to training targets). Filled
 # markers are converged networks, open ones stopped short; the line is the
 # mean over seeds.
+boot = np.empty(2000, dtype=int)  # bootstrap over seeds: resample each width's seeds, take the argmax of the mean
+groups = by_width(sweep.test_loss)
+for b in range(len(boot)):
+    boot[b] = widths[np.argmax([rng.choice(g, size=len(g)).mean() for g in groups])]
+peak_lo, peak_hi = np.percentile(boot, [5, 95]).astype(int)
 fig, (ax, ax_train) = plt.subplots(2, 1, figsize=(8.5, 8), sharex=True, height_ratios=[3, 2])
 mark = dict(s=14, linewidths=0.8, zorder=3)
 for a, values, mean, colour, label in ((ax, sweep.test_loss, test_mean, "#D55E00", "test loss"),
@@ -324,11 +329,13 @@ for a, values, mean, colour, label in ((ax, sweep.test_loss, test_mean, "#D55E00
 ax.axhline(constant_loss, color="#009E73", lw=1.5, ls="-.", label="constant predictor (training mean)")
 ax.axhline(ls_loss, color="#CC79A7", lw=1.5, ls="--", label="least squares on $(x, 1)$")
 ax.axhline(NOISE**2, color="0.4", ls=":", lw=1.5, label=r"noise floor $\sigma_\varepsilon^2$")
-ax.plot([], [], "k--", lw=1.5, label=rf"interpolation threshold $M^{{\star}} = {M_star}$")
+ax.plot([], [], "k--", lw=1.5, label=rf"interpolation threshold $M^{{*}} = {M_star}$")
+ax.axvspan(peak_lo, peak_hi, color="0.85", zorder=0, label="position of the peak (90 % bootstrap interval)")
 ax.set_xscale("log")
 ax.set_ylabel("test loss (MSE)")
 ax.set_ylim(0, None)
 ax.legend(loc="upper right", fontsize=9.5)
+ax.set_title("A U, a peak just below the threshold, and a second descent below the U and least squares", fontsize=11)
 ax_train.set_yscale("log")
 ax_train.axhline(NOISE**2, color="0.4", ls=":", lw=1.5)
 ax_train.set_ylabel("training loss (MSE, log scale)")
@@ -347,11 +354,6 @@ under = widths < M_star
 j_u = int(np.argmin(np.where(under, test_mean, np.inf)))  # bottom of the U
 j_peak = int(np.argmax(test_mean))
 j_wide = len(widths) - 1
-boot = np.empty(2000, dtype=int)  # bootstrap over seeds: resample each width's seeds, take the argmax of the mean
-groups = by_width(sweep.test_loss)
-for b in range(len(boot)):
-    boot[b] = widths[np.argmax([rng.choice(g, size=len(g)).mean() for g in groups])]
-peak_lo, peak_hi = np.percentile(boot, [5, 95]).astype(int)
 print(f"mean test loss: {test_mean[0]:.4f} at M = 2, minimum below the threshold {test_mean[j_u]:.4f} at M = {widths[j_u]}, "
       f"peak {test_mean[j_peak]:.4f} at M = {widths[j_peak]} (P/Nk = {mlp_n_params(widths[j_peak]) / n_targets:.2f}; "
       f"bootstrap 90% interval M = {peak_lo}..{peak_hi}), {test_mean[j_wide]:.4f} at M = {widths[j_wide]}")
@@ -370,7 +372,7 @@ print(f"least squares {ls_loss:.4f}: every width below the threshold is worse "
 #   minimum at a small width (printed), then rises, while the training loss
 #   keeps falling;
 # * **the peak, below the threshold.** The mean test loss is largest a few
-#   widths before :math:`M^\star` (its position and a bootstrap interval over
+#   widths before :math:`M^*` (its position and a bootstrap interval over
 #   seeds are printed), within the last 40 % of the parameters needed to
 #   interpolate. The networks there already fit most of the noise (training
 #   loss below half the noise variance :math:`\sigma_\varepsilon^2`) but not
@@ -464,7 +466,7 @@ print(f"median input-Jacobian norm: teacher {teacher_jac:.2f}; largest {med['jac
 # %%
 # Neither norm of the weights peaks at the threshold: the output weights are
 # largest for the *smallest* networks, which need large weights to fit at
-# all, and they shrink steadily across :math:`M^\star`; :math:`\|\theta\|`
+# all, and they shrink steadily across :math:`M^*`; :math:`\|\theta\|`
 # grows again for wide networks simply because it sums more parameters. What
 # does peak is the roughness of the function: near the threshold the fitted
 # function's Jacobian is far larger than the teacher's, and it falls back
@@ -490,7 +492,7 @@ assert med["jac"][j_jac] > 1.5 * max(teacher_jac, med["jac"][j_u], med["jac"][j_
 # The sheet asks for two widths, one at the threshold and one in the
 # overparameterised regime, retrained on :math:`N = 500` samples from the
 # same distribution. With :math:`N = 500` the threshold moves to
-# :math:`P(M) \approx 2500`, :math:`M = 156`. So we take :math:`M^\star = 31`
+# :math:`P(M) \approx 2500`, :math:`M = 156`. So we take :math:`M^* = 31`
 # and :math:`M = 156`: for :math:`N = 100` the first is at the threshold and
 # the second far beyond it (:math:`P = 2501`, five times the targets); for
 # :math:`N = 500` the first is far below *its* threshold and the second at
@@ -582,13 +584,15 @@ for k, (N, colour) in enumerate(((100, "#0072B2"), (500, "#E69F00"))):
                    hatch=None if ok.all() else "//", edgecolor="k" if not ok.all() else colour,
                    label=f"$N = {N}$" if x == 0 else None)
 ax_bar.bar([0], [0], color="w", edgecolor="k", hatch="//", label="not converged")
+ax_bar.annotate("Adam only", (1 + 0.19, bars[500, 156][0].mean()), xytext=(0, 6), textcoords="offset points", ha="center",
+                fontsize=10)
 ax_bar.set_xticks([0, 1], [f"$M = {M_star}$\n(threshold for $N = 100$)", "$M = 156$\n(threshold for $N = 500$)"])
 ax_bar.set_ylabel("test loss (MSE)")
-ax_bar.set_title("Trained MLP (error bars: std over seeds)")
+ax_bar.set_title("Trained MLP")
 ax_bar.legend(fontsize=10)
 for N, colour in ((100, "#0072B2"), (500, "#E69F00")):
-    ax_rf.errorbar(rf_widths, rf_mean[N], yerr=rf_sem[N], fmt="o-", ms=3, color=colour, lw=1.5, label=f"$N = {N}$")
-    ax_rf.axvline(N - 1, color=colour, ls="--", lw=1)
+    ax_rf.errorbar(rf_widths, rf_mean[N], yerr=rf[N].std(1, ddof=1), fmt="o-", ms=3, color=colour, lw=1.5, label=f"$N = {N}$")
+    ax_rf.axvline(N - 1, color=colour, ls="--", lw=1, label=f"threshold $M + 1 = {N}$")
 lo, hi = rf_widths[hurts].min(), rf_widths[hurts].max()
 ax_rf.axvspan(lo, hi, color="#E69F00", alpha=0.12, label="$N = 500$ worse")
 ax_rf.set_xscale("log")
@@ -596,7 +600,9 @@ ax_rf.set_yscale("log")
 ax_rf.set_xlabel("number of random features $M$ (log scale)")
 ax_rf.set_ylabel("test loss (MSE, log scale)")
 ax_rf.set_title("Random features, minimum-norm fit (exact)")
-ax_rf.legend(fontsize=10)
+ax_rf.legend(fontsize=9.5, loc="upper left")
+fig.suptitle("Five times more data helps far from the new threshold and hurts near it "
+             "(error bars: standard deviation over 3 seeds)", fontsize=11)
 fig.tight_layout()
 
 # %%
@@ -616,6 +622,7 @@ fig.tight_layout()
 # than every fit on 100 (the shaded band), while up to a few times the old
 # threshold more data helps. More data moves the peak to the right, and any
 # width caught near its new position is hurt by it.
+assert all(len(te) == 3 for te, _ in bars.values()) and rf[100].shape[1] == 3  # "3 seeds" in the title
 te100, te500 = bars[100, M_star][0], bars[500, M_star][0]
 assert te100.mean() > 3 * te500.mean(), (te100.mean(), te500.mean())  # "lowers the test loss several-fold"
 tr156 = finals[500, 156][0]
@@ -633,11 +640,11 @@ assert np.all(helps[(rf_widths >= 20) & (rf_widths <= 300)])  # "up to a few tim
 # **(b)** With a smooth teacher and little noise, the trained tanh networks
 # show the textbook curve (second figure): the classical U with its bottom at
 # a small width, a peak just below the interpolation threshold
-# :math:`M^\star = 31` (:math:`P = 501 \ge N \cdot 5 = 500` parameters, the
+# :math:`M^* = 31` (:math:`P = 501 \ge N \cdot 5 = 500` parameters, the
 # first width whose training loss reaches zero), and a second descent that
 # ends below the bottom of the U and below least squares. Two honest
 # qualifications, both measured above: the peak sits a few widths *before*
-# :math:`M^\star`, where the networks already fit most of the noise; and
+# :math:`M^*`, where the networks already fit most of the noise; and
 # below the threshold the networks do not meet a gradient tolerance in 80
 # Newton iterations (many have no minimum at finite weights), so the height
 # of the peak, unlike its existence and position, depends on how long they
