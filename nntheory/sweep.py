@@ -274,48 +274,51 @@ def plan_buckets(widths: Sequence[int], *, overhead: float = _STACK_OVERHEAD, ex
 
 
 def _activation_and_slope(activation):
-    """sigma, and sigma' written in terms of sigma's output."""
+    """sigma, and sigma' computed in place from sigma's output (which it overwrites)."""
     if activation == "tanh":
-        return torch.tanh, lambda H: 1.0 - H * H
-    return torch.relu, lambda H: (H > 0).to(H.dtype)
+        return torch.tanh, lambda H: H.mul_(H).neg_().add_(1.0)  # 1 - tanh^2
+    return torch.relu, lambda H: H.gt_(0.0)  # 1 where relu > 0, else 0
 
 
 class _Stacks:
     """All models of a sweep in one flat parameter buffer, as zero-padded stacks of consecutive widths.
 
     Stack ``s`` holds ``B`` models padded to width ``M`` as views into the buffer, each weight matrix stored
-    transposed: ``W1t (B, M, d)``, ``b1 (B, M)``, ``W2t (B, k, M)``, ``b2 (B, k)``. Viewed as ``(B*M, d)``, the first
-    layers of all models of a stack are *one* matrix, so their pre-activations are one product with the shared inputs,
-    ``W1t @ X.T`` of shape ``(B*M, N)``; that is already the ``(B, M, N)`` layout the batched second layer needs, so no
-    tensor is ever copied to change its layout. The gradients live in a second buffer of the same layout, so an
-    optimiser step is a few elementwise operations on two flat tensors.
+    transposed: ``W1t (B, M, d)``, ``b1 (B, M)``, ``W2t (B, k, M)``, ``b2 (B, k)``. The first-layer weights of all
+    stacks are laid out one after the other, so together they are *one* ``(U, d)`` matrix, ``U`` the number of
+    (padded) hidden units of the whole sweep: the pre-activations of every model are one product with the shared
+    inputs, ``W1 @ X.T`` of shape ``(U, N)``, whose rows of stack ``s`` already form the ``(B, M, N)`` layout its
+    batched second layer needs (no tensor is ever copied to change its layout), and the first-layer gradient of every
+    model is one product too. The gradients live in a second buffer of the same layout, so an optimiser step is a few
+    elementwise operations on two flat tensors.
     """
 
     def __init__(self, widths, seeds, stacks, d, k, dtype, device):
         self.k, self.stacks = k, stacks
-        shapes = []
-        for idx in stacks:
-            B, M = len(idx), int(widths[idx].max())
-            shapes.append(((B, M, d), (B, M), (B, k, M), (B, k)))
-        self.flat = torch.zeros(sum(math.prod(s) for group in shapes for s in group), dtype=dtype, device=device)
+        dims = [(len(idx), int(widths[idx].max())) for idx in stacks]  # (B, M) per stack
+        self.n_units = sum(B * M for B, M in dims)
+        self.flat = torch.zeros(self.n_units * (d + 1 + k) + sum(B for B, _ in dims) * k, dtype=dtype, device=device)
         self.grad = torch.zeros_like(self.flat)
-        self.params, self.grads, offset = [], [], 0
-        for group in shapes:
-            self.params.append([])
-            self.grads.append([])
-            for shape in group:
-                size = math.prod(shape)
-                self.params[-1].append(self.flat[offset:offset + size].view(shape))
-                self.grads[-1].append(self.grad[offset:offset + size].view(shape))
-                offset += size
+        U = self.n_units
+        blocks = [(0, U * d), (U * d, U * (d + 1)), (U * (d + 1), U * (d + 1 + k)), (U * (d + 1 + k), len(self.flat))]
+        self.W1, self.b1 = self.flat[:U * d].view(U, d), self.flat[U * d:U * (d + 1)]  # every stack's first layer
+        self.gW1, self.gb1 = self.grad[:U * d].view(U, d), self.grad[U * d:U * (d + 1)]
+        self.params, self.grads = [], []
+        unit, model = 0, 0
+        for B, M in dims:
+            spans = [(unit * d, (unit + B * M) * d, (B, M, d)), (unit, unit + B * M, (B, M)),
+                     (unit * k, (unit + B * M) * k, (B, k, M)), (model * k, (model + B) * k, (B, k))]
+            self.params.append([self.flat[start + lo:start + hi].view(shape) for (start, _), (lo, hi, shape) in zip(blocks, spans)])
+            self.grads.append([self.grad[start + lo:start + hi].view(shape) for (start, _), (lo, hi, shape) in zip(blocks, spans)])
+            unit, model = unit + B * M, model + B
         for (W1t, b1, W2t, b2), idx in zip(self.params, stacks):
             for j, i in enumerate(idx):
                 m = int(widths[i])
                 W1, b1[j, :m], W2, b2[j] = init_mlp(m, d, k, seed=int(seeds[i]), dtype=dtype)
                 W1t[j, :m], W2t[j, :, :m] = W1.T, W2.T
 
-    def losses(self, X, y, sigma, slope=None, want_loss=True):
-        """Per-model MSE, one (B,) tensor per stack (None without ``want_loss``); with ``slope``, also fill
+    def losses(self, X, y, sigma, slope_inplace=None, want_loss=True):
+        """Per-model MSE, one (B,) tensor per stack (None without ``want_loss``); with ``slope_inplace``, also fill
         ``self.grad`` with the per-model gradients.
 
         ``X`` and ``y`` are the inputs and targets transposed, ``(d, N)`` and ``(k, N)``. The gradient is that of the
@@ -323,20 +326,25 @@ class _Stacks:
         """
         d, N = X.shape
         c = 2.0 / y.numel()
-        out = []
+        H_all = sigma(torch.addmm(self.b1[:, None], self.W1, X))  # hidden units of every model (U, N)
+        dZ_all = torch.empty_like(H_all) if slope_inplace is not None else None
+        out, unit = [], 0
         for (W1t, b1, W2t, b2), (gW1t, gb1, gW2t, gb2) in zip(self.params, self.grads):
             B, M = b1.shape
-            H = sigma(torch.addmm(b1.view(B * M, 1), W1t.view(B * M, d), X)).view(B, M, N)  # hidden units (B, M, N)
+            H = H_all[unit:unit + B * M].view(B, M, N)
             R = torch.baddbmm(b2[:, :, None], W2t, H).sub_(y)  # residuals (B, k, N)
             out.append((R * R).mean(dim=(1, 2)) if want_loss else None)
-            if slope is None:
-                continue
-            R.mul_(c)  # dL/d(output)
-            torch.sum(R, dim=2, out=gb2)
-            torch.bmm(R, H.transpose(1, 2), out=gW2t)
-            dZ = torch.bmm(W2t.transpose(1, 2), R).mul_(slope(H))  # dL/d(pre-activation) (B, M, N)
-            torch.mm(dZ.view(B * M, N), X.T, out=gW1t.view(B * M, d))
-            torch.sum(dZ, dim=2, out=gb1)
+            if slope_inplace is not None:
+                R.mul_(c)  # dL/d(output)
+                torch.sum(R, dim=2, out=gb2)
+                torch.bmm(R, H.transpose(1, 2), out=gW2t)
+                dZ = dZ_all[unit:unit + B * M].view(B, M, N)
+                torch.bmm(W2t.transpose(1, 2), R, out=dZ)  # dL/dH
+            unit += B * M
+        if slope_inplace is not None:
+            dZ_all.mul_(slope_inplace(H_all))  # dL/d(pre-activation); H_all is overwritten by sigma'
+            torch.mm(dZ_all, X.T, out=self.gW1)
+            torch.sum(dZ_all, dim=1, out=self.gb1)
         return out
 
     def grad_norms(self):
