@@ -30,7 +30,8 @@ rounding amplified by training.
 **Training to convergence.** First-order training leaves networks near the
 interpolation threshold with a training loss that is still falling. With
 ``newton_iter > 0`` (tanh only) every network is then finished in float64
-until its gradient norm is at most ``gtol``: with fewer parameters than
+until its gradient norm is at most ``gtol`` (or, with ``ftol``, until its
+loss stops decreasing): with fewer parameters than
 training targets by Newton's method with the exact Hessian
 (:func:`nntheory.newton.newton_refine`, the networks of one width
 together), otherwise by Gauss–Newton steps in the dual form
@@ -42,8 +43,9 @@ refined in one zero-padded stack.
 own largest width saves arithmetic, but every stack costs fixed overhead
 per step; :func:`plan_buckets` chooses the stacks that minimise a cost
 model of one step. Gradients are written out by hand (no autograd), the
-first layer of a whole stack is one matrix product (the inputs are shared
-by all models), and Adam updates one flat buffer holding every parameter.
+first layer of every model of the sweep is one matrix product (the inputs
+are shared by all models), and Adam updates one flat buffer holding every
+parameter.
 
 A model of width :math:`M` has :math:`(d+1)M + (M+1)k` parameters
 (:func:`mlp_n_params`); for :math:`d = 10, k = 5` that is :math:`16M + 5`.
@@ -51,10 +53,9 @@ A model of width :math:`M` has :math:`(d+1)M + (M+1)k` parameters
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
-
-import math
 
 import numpy as np
 import torch
@@ -212,8 +213,10 @@ def _make_optimizer(params, optimizer, lr, schedule, n_steps):
 
 
 # Per-step cost of a padded stack, in units of one hidden unit of one model (the padded width times the number of
-# models), plus a fixed overhead per stack and step: the kernel launches of its forward and backward pass.
-_STACK_OVERHEAD = 400.0
+# models), plus a fixed overhead per stack and step: the half-dozen kernel launches of its second layer. On a 2-core
+# x86 CPU with 100 samples in float32 one stack costs about as much as 100 hidden units (per-step times of the
+# 177-network benchmark sweep, benchmarks/bench_sweep_peers.py, for overheads 25..800).
+_STACK_OVERHEAD = 100.0
 
 
 def plan_buckets(widths: Sequence[int], *, overhead: float = _STACK_OVERHEAD, extra: float = 0.0) -> list[np.ndarray]:
@@ -231,7 +234,7 @@ def plan_buckets(widths: Sequence[int], *, overhead: float = _STACK_OVERHEAD, ex
     ----------
     widths : sequence of int, length n_models
         Hidden width of each model.
-    overhead : float, default 400
+    overhead : float, default 100
         Fixed cost of one stack, in units of one hidden unit of one model.
     extra : float, default 0
         Cost per model that does not depend on the padded width (for
