@@ -145,7 +145,8 @@ assert rank_tanh == 16 * 4 + 5 and rank_relu == 15 * 4 + 5  # "16M + 5" and "15M
 #    (:math:`P < Nk`), Newton's method with the exact Hessian
 #    (:func:`~nntheory.newton.newton_refine`). With :math:`P \ge Nk` the
 #    loss can reach zero, the Hessian's residual term vanishes there, and
-#    Gauss–Newton converges quadratically; :func:`~nntheory.newton.gauss_newton_refine`
+#    Gauss–Newton converges quadratically near an interpolating solution
+#    where :math:`J` has full row rank; :func:`~nntheory.newton.gauss_newton_refine`
 #    takes its Levenberg–Marquardt steps in the *dual* form
 #
 #    .. math::
@@ -216,6 +217,7 @@ print(f"converged: {converged[interpolating].sum()} of {interpolating.sum()} net
 interp = (P >= n_targets) & (all_widths > M_star)
 assert np.all(converged[interp]) and sweep.train_loss[interp].max() < 1e-15, sweep.train_loss[interp].max()
 assert sweep.newton_iter[all_widths >= 40].max() <= 12  # "within a dozen iterations from M = 40 on"
+assert sweep.newton_iter[all_widths == M_star].min() > 20  # "the iterations are slow" at M* (used again below)
 assert np.all(sweep.train_loss[all_widths == M_star] < 1e-3 * NOISE**2)  # "far below the noise"
 assert converged[~interpolating].mean() < 0.5  # "fewer than half" below the threshold
 
@@ -412,13 +414,14 @@ assert np.all(np.diff(train_mean[widths <= M_star]) < 0)  # "while the training 
 # -------------------------------
 # A common explanation of the peak: near the threshold there is essentially
 # one set of weights that fits all the noisy targets, and it has to be large.
-# For minimum-norm linear regression that is exactly what happens (the norm
-# of the solution diverges at the threshold). Here we measure it: the norm of
+# For minimum-norm linear regression that is what happens: the norm of the
+# solution blows up at the threshold (the random-features model at the end of
+# the page shows it). Here we measure it: the norm of
 # all weights :math:`\|\theta\|`, of the output weights :math:`\|W_2\|` (both
 # Frobenius), and, as a measure of how rough the fitted *function* is, the
 # mean over test inputs of the norm of its input Jacobian,
 # :math:`\mathbb E_x \|\partial f / \partial x\|_F` with
-# :math:`\partial f/\partial x = W_1 \operatorname{diag}(1 - h^2) W_2` (the
+# :math:`(\partial f/\partial x)^\top = W_1 \operatorname{diag}(1 - h^2) W_2` (the
 # teacher's value is drawn for reference).
 def input_jacobian_norm(W1, b1, W2, X):
     """Mean over the rows of X of the Frobenius norm of the Jacobian of x -> W2^T tanh(W1^T x + b1), (d, M), (M,), (M, k)."""
@@ -502,13 +505,14 @@ assert med["jac"][j_jac] > 1.5 * max(teacher_jac, med["jac"][j_u], med["jac"][j_
 # What we can train to convergence here: :math:`M = 31` with :math:`N = 500`
 # is a small network (:math:`P = 501`), trained like the sweep (Adam, then
 # 40 Newton iterations); like the sweep's networks far below their threshold
-# it does not meet the gradient tolerance. :math:`M = 156` with :math:`N = 500` is *not* within this
-# page's budget: it sits exactly at its threshold, where second-order steps
-# crawl (as at :math:`M = 31` for :math:`N = 100`), and each step factorises
-# a :math:`2500 \times 2500` matrix per network (measured in a trial on this
-# machine: 0.3 s, and 20 steps still left the training loss above
-# :math:`10^{-4}`). We train it with Adam alone and mark its bar as not
-# converged. The error bars are the standard deviation over seeds.
+# it does not meet the gradient tolerance. :math:`M = 156` with
+# :math:`N = 500` is *not* within this page's budget: it sits exactly at its
+# threshold, where second-order steps crawl (as at :math:`M = 31` for
+# :math:`N = 100` above, which needed more than 20 iterations where
+# :math:`M \ge 40` needed at most 12), and each step there factorises a
+# :math:`2500 \times 2500` matrix per network, 125 times the work of a
+# :math:`500 \times 500` one. We train it with Adam alone and mark its bar as
+# not converged. The error bars are the standard deviation over seeds.
 data500 = sample_teacher_student(teacher, 500, 1, noise_std=NOISE, generator=torch.Generator().manual_seed(SEED + 1),
                                  dtype=torch.float32)
 seeds500 = rng.integers(0, 2**31 - 1, size=6)
@@ -627,6 +631,7 @@ te100, te500 = bars[100, M_star][0], bars[500, M_star][0]
 assert te100.mean() > 3 * te500.mean(), (te100.mean(), te500.mean())  # "lowers the test loss several-fold"
 tr156 = finals[500, 156][0]
 assert not bars[500, 156][1].any() and np.all((tr156 > NOISE**2 / 4) & (tr156 < 4 * NOISE**2)), tr156  # "close to the noise variance"
+assert bars[500, 156][0].mean() < bars[100, 156][0].mean()  # "lower too" (partway, Adam alone)
 for N in (100, 500):
     assert abs(rf_widths[np.argmax(rf_mean[N])] - (N - 1)) <= 2, N  # the peak at M + 1 = N
     assert abs(rf_widths[np.argmax(rf_norm[N])] - (N - 1)) <= 2, N  # and the weight norm peaks there too
@@ -640,15 +645,15 @@ assert np.all(helps[(rf_widths >= 20) & (rf_widths <= 300)])  # "up to a few tim
 # **(b)** With a smooth teacher and little noise, the trained tanh networks
 # show the textbook curve (second figure): the classical U with its bottom at
 # a small width, a peak just below the interpolation threshold
-# :math:`M^* = 31` (:math:`P = 501 \ge N \cdot 5 = 500` parameters, the
-# first width whose training loss reaches zero), and a second descent that
+# :math:`M^* = 31` (:math:`P = 501 \ge N \cdot 5 = 500`, the first width
+# with enough parameters to fit every target), and a second descent that
 # ends below the bottom of the U and below least squares. Two honest
 # qualifications, both measured above: the peak sits a few widths *before*
 # :math:`M^*`, where the networks already fit most of the noise; and
 # below the threshold the networks do not meet a gradient tolerance in 80
-# Newton iterations (many have no minimum at finite weights), so the height
+# Newton iterations (for many of them the weights keep growing), so the height
 # of the peak, unlike its existence and position, depends on how long they
-# are trained. Above the threshold every network is trained to an exact
+# are trained. Past the threshold every network is trained to an exact
 # interpolating minimum. What explains the peak is not the size of the
 # weights (they do not peak there) but the roughness of the fitted function,
 # which does.
@@ -658,6 +663,7 @@ assert np.all(helps[(rf_widths >= 20) & (rf_widths <= 300)])  # "up to a few tim
 # between :math:`M \approx 400` and :math:`800` for :math:`N = 100` versus
 # :math:`500`. For the trained MLP the same effect sits at :math:`M \approx 156`,
 # where converging the :math:`N = 500` networks costs more than this page's
-# budget; trained partway they are better, and that is the practical lesson:
-# the peak is a symptom of fitting noise exactly, and regularisation (here,
-# stopping early) removes it.
+# budget; trained partway (Adam alone) they are better than the converged
+# :math:`N = 100` networks, and that is the practical lesson: the peak is a
+# symptom of fitting noise exactly, and stopping before that, a form of
+# regularisation, avoids it here.
