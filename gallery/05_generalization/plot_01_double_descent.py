@@ -265,7 +265,8 @@ assert np.abs(test_change[all_widths[unconverged] <= 10]).max() < 0.05  # "by le
 # visible, each checked in the next cell:
 #
 # * far below the threshold Adam gets close: for :math:`M \le 10` it ends
-#   within 40 % of the final loss, and Newton's method works on the rest;
+#   within a factor 1.5 of the final loss, and Newton's method works on the
+#   rest;
 # * from :math:`M = 24` to :math:`50`, around the threshold, Adam is slow:
 #   its loss is still falling by more than 10 % per 100 steps when it stops;
 # * past the threshold the second-order steps reach the interpolating
@@ -303,7 +304,7 @@ print(f"M = 24..50: over Adam's last 100 steps the loss fell by at least {((last
 print(f"M > {M_star}: Adam's final loss / final loss >= {ratio[interp].min():.1e}")
 print(f"M >= 156: largest / smallest loss within Adam's last 100 steps: {(last100.max(0) / last100.min(0))[wide].min():.1f} to "
       f"{(last100.max(0) / last100.min(0))[wide].max():.0f}")
-assert ratio[all_widths <= 10].max() < 1.4  # "within 40 % of the final loss"
+assert ratio[all_widths <= 10].max() < 1.5  # "within a factor 1.5 of the final loss"
 assert np.all(last100[-1][slow] < 0.9 * last100[0][slow])  # "still falling by more than 10 % per 100 steps"
 assert ratio[interp].min() > 1e10  # "more than 1e10 times below"
 assert np.all((last100.max(0) / last100.min(0))[wide] > 2)  # "jumps ... by more than a factor of 2"
@@ -376,9 +377,9 @@ print(f"least squares {ls_loss:.4f}: every width below the threshold is worse "
 # * **the peak, below the threshold.** The mean test loss is largest a few
 #   widths before :math:`M^*` (its position and a bootstrap interval over
 #   seeds are printed), within the last 40 % of the parameters needed to
-#   interpolate. The networks there already fit most of the noise (training
-#   loss below half the noise variance :math:`\sigma_\varepsilon^2`) but not
-#   all of it: for a nonlinear network the threshold is not a sharp line. How
+#   interpolate. The networks there already fit most of the noise (mean
+#   training loss below half the noise variance :math:`\sigma_\varepsilon^2`)
+#   but not all of it: for a nonlinear network the threshold is not a sharp line. How
 #   *high* the peak is depends on how long the networks near it are optimised
 #   (the 10 extra iterations moved those means by up to the printed
 #   fraction); the shape does not (the checks below also pass on the curve
@@ -402,7 +403,7 @@ for curve, when in ((test_mean, "after the sweep"), (test_mean_after, "after 10 
     assert curve.max() - curve[ju] > 3 * se(int(np.argmax(curve)), ju), when  # ... then rises to the peak
     assert curve[ju] - curve[j_wide] > 3 * se(ju, j_wide), when  # the second descent ends below the bottom of the U
 assert mlp_n_params(peak_lo) >= 0.6 * n_targets and peak_hi <= M_star, (peak_lo, peak_hi)  # the peak: last 40 % before M*
-assert sweep.train_loss[all_widths == widths[j_peak]].max() < NOISE**2 / 2  # "fit most of the noise"
+assert train_mean[j_peak] < NOISE**2 / 2  # "fit most of the noise"
 assert np.all(test_mean[under] - ls_loss > 3 * test_sem[under])  # least squares beats every width below the threshold
 assert ls_loss - test_mean[j_wide] > 3 * test_sem[j_wide]  # the widest networks beat least squares ...
 assert np.all(test_mean[widths >= first_below_ls] < ls_loss)  # ... and so does every width from the printed one on
@@ -623,7 +624,7 @@ fig.tight_layout()
 # at its threshold (:math:`M + 1 = N`), and between the two thresholds the
 # curves cross: from a width a little below :math:`N = 500`'s threshold to
 # well above it (the printed widths), every fit on 500 samples is *worse*
-# than every fit on 100 (the shaded band), while up to a few times the old
+# than every fit on 100 (the shaded band), while up to twice the old
 # threshold more data helps. More data moves the peak to the right, and any
 # width caught near its new position is hurt by it.
 assert all(len(te) == 3 for te, _ in bars.values()) and rf[100].shape[1] == 3  # "3 seeds" in the title
@@ -637,7 +638,7 @@ for N in (100, 500):
     assert abs(rf_widths[np.argmax(rf_norm[N])] - (N - 1)) <= 2, N  # and the weight norm peaks there too
 band = (rf_widths >= 400) & (rf_widths <= 800)
 assert np.all(hurts[band]), rf_widths[band & ~hurts]  # every N = 500 fit worse, M = 400..800
-assert np.all(helps[(rf_widths >= 20) & (rf_widths <= 300)])  # "up to a few times the old threshold more data helps"
+assert np.all(helps[(rf_widths >= 20) & (rf_widths <= 200)])  # "up to twice the old threshold more data helps"
 
 # %%
 # What to notice
