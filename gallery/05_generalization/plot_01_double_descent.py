@@ -246,13 +246,14 @@ for lo, hi in ((2, 10), (12, 22), (24, 31)):
 
 # %%
 # The extra iterations lower every unconverged training loss a little more and
-# make output weights grow (by up to the printed fraction), and they move the
-# test losses: by less than 5 % at the smallest widths (:math:`M \le 10`), most
-# near the peak, where the networks are still fitting noise. The figures use
-# the losses at the end of the sweep; the shape checks below are repeated on
-# the curve after the extra iterations.
+# make output weights grow (by up to the printed fraction), and they move
+# individual test losses by up to the printed fractions, in both directions.
+# So below the threshold the curve is that of networks trained as far as this
+# page's budget goes, not of minima. The figures use the losses at the end of
+# the sweep; every check of the curve's shape below is repeated on the curve
+# after the extra iterations.
 assert np.all(after_train <= before_train) and norm_growth.max() > 1.05  # "lower ... and make output weights grow"
-assert np.abs(test_change[all_widths[unconverged] <= 10]).max() < 0.05  # "by less than 5 % at M <= 10"
+assert test_change.min() < 0 < test_change.max()  # "in both directions"
 
 # %%
 # Adam first, then second-order steps
