@@ -287,11 +287,11 @@ assert shrunk < ols_norm, (shrunk, ols_norm)
 # probability, so the bias is multiplied by :math:`p` in expectation and
 # penalised by :math:`p(1-p)\,N w_0^2` like any other weight, whereas ridge
 # regression in practice leaves the intercept unpenalised. With a constant
-# column and targets of mean about 3, the deployed intercept
+# column and the targets shifted to mean 3, the deployed intercept
 # :math:`p w_0^\star` is pulled towards zero, and the deployed predictions no
 # longer average to the targets' mean.
 X1 = np.column_stack([np.ones(n_samples), X])  # absorbed bias, (n_samples, 1 + n_features)
-y1 = 3.0 + y
+y1 = 3.0 + (y - y.mean())  # the targets shifted to mean 3 exactly
 w1_star = dropout_ridge_solution(X1, y1, p)
 w1_ols = np.linalg.lstsq(X1, y1, rcond=None)[0]
 print(f"intercept: OLS {w1_ols[0]:.3f}   deployed dropout p w0* {p * w1_star[0]:.3f}   "
@@ -323,8 +323,8 @@ assert abs(np.mean(y1 - p * X1 @ w1_star)) > 0.1 * abs(w1_ols[0]), w1_star  # th
 # rounding error). So dropout on a linear model is a ridge penalty that is
 # invariant to rescaling a feature (the deployed predictions did not change
 # when we rescaled two features), unlike ridge on the raw features; the
-# shrinkage pattern in the printed row depends on the correlations of the
-# features, not on their scales. Because it does not centre, it also
+# shrinkage pattern in the printed row depends on the angles between the
+# (uncentred) feature columns and with :math:`y`, not on the features' scales. Because it does not centre, it also
 # penalises the absorbed bias, which dropout drops like any other input.
 
 # sphinx_gallery_thumbnail_number = 1
