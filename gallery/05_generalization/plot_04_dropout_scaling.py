@@ -39,9 +39,9 @@ identically by SGD with the same learning rate.
 # :math:`1/p_{\text{keep}}` (twice too large for :math:`p_{\text{keep}} = 0.5`).
 # This is a *bias*, not an input out of range: a single mask's pre-activation
 # scatters so widely that the unscaled value usually lies inside the range
-# seen in training (checked below), but it is off the training *mean* in the
-# same direction in every unit, for every input, and later layers inherit the
-# error. Multiplying by
+# seen in training (checked below), but it is off the training *mean* by
+# :math:`(1 - p_{\text{keep}})Wh`, a deterministic error in every unit and for
+# every input, which later layers inherit. Multiplying by
 # :math:`p_{\text{keep}}` (that is, by :math:`1-p` with the csc413 sheet's drop
 # probability :math:`p`) makes the deterministic test pass produce exactly
 # :math:`\E_r[a]`. Scaling the activations and scaling the outgoing weights
