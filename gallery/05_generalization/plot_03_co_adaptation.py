@@ -434,7 +434,9 @@ print(f"dropout minus weight decay: {d_dw.mean():+.3f} +- {np.hypot(probe[drop].
 
 # %%
 # Single units of both regularised settings tell more about the class than
-# those of the unregularised networks (by more than four standard errors);
+# those of the unregularised networks (by more than four standard errors
+# over the units, and network by network: every regularised network's mean
+# above every unregularised one's);
 # the difference between dropout and weight decay is less than half of
 # either's advantage over no regularisation. So "useful on its own",
 # measured this way, is mostly a property of regularised networks, not of
@@ -442,6 +444,7 @@ print(f"dropout minus weight decay: {d_dw.mean():+.3f} +- {np.hypot(probe[drop].
 for reg in (drop, wd):
     se_reg = np.hypot(probe[reg].std(ddof=1), probe[none].std(ddof=1)) / np.sqrt(192)
     assert probe[reg].mean() - probe[none].mean() > 4 * se_reg, (reg, probe[reg].mean(), probe[none].mean())
+    assert probe[reg].reshape(n_nets, -1).mean(1).min() > probe[none].reshape(n_nets, -1).mean(1).max(), probe  # network by network
 advantage = min(probe[drop].mean(), probe[wd].mean()) - probe[none].mean()
 assert abs(d_dw.mean()) < 0.5 * advantage, (d_dw.mean(), advantage)  # "less than half of either's advantage"
 
