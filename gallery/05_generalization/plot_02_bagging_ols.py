@@ -548,7 +548,7 @@ for m in (1, 5, 10, 100):
 # standard errors of the difference: these small networks overfit either
 # way), but it made them disagree more, and their average beat the average
 # of the members trained on all the data (by more than four standard errors
-# over the test points). ResNet-50:
+# over the test points, for these 16 trained networks). ResNet-50:
 # counting its convolutions and final layer gives exactly the 25,557,032
 # parameters of torchvision's model table, and
 # :math:`4.09\times 10^9` multiply–accumulates per image, the number that
