@@ -520,13 +520,14 @@ assert abs(W3_norm[wd].mean() / W3_norm[drop].mean() - 1) < 0.2, W3_norm
 # What to notice
 # --------------
 # Removing hidden units is the obvious experiment, and it needs a control.
-# Zeroed, single units and random groups cost the dropout networks almost
-# nothing; but zeroing is what dropout trained them for, so this part is
-# largely a consistency check. Replaced by their training mean, units cost
-# much less in both regularised settings than without regularisation, and
-# dropout does not stand out from weight decay tuned to a comparable
-# generalisation gap; single units are more informative on their own after either
-# regulariser, with a small difference between the two. What the control does not reproduce is the
+# Zeroed, single units cost the dropout networks nothing measurable and
+# random groups less than in the other two settings; but zeroing is what
+# dropout trained them for, so this part is largely a consistency check.
+# Replaced by their training mean, units cost much less in both regularised
+# settings than without regularisation, and dropout does not stand out from
+# weight decay tuned to a comparable generalisation gap; single units are
+# more informative on their own after either regulariser, with a small
+# difference between the two. What the control does not reproduce is the
 # code itself: dropout networks have more exact zeros, fewer dead units and
 # mostly-silent units (lower mean-to-spread ratio), while weight decay moves
 # these measures the other way. The comparison of a group's cost with the
