@@ -18,8 +18,8 @@ generalisation gap, and measure what removing hidden units does, how much
 each unit tells about the class on its own, and how sparse the hidden code
 is. What the evidence shows: dropout networks shrug off *zeroed* units,
 which is what they were trained on; against units replaced by their mean,
-dropout no longer stands out from weight decay, and single units become
-more informative with either regulariser; what sets dropout apart is a sparser hidden code.
+dropout no longer stands out (weight decay does better), and single units
+become more informative with either regulariser; what sets dropout apart is a sparser hidden code.
 """
 
 # %%
@@ -241,8 +241,9 @@ fig.tight_layout()
 # *raises* the test accuracy (the most negative drops in the figure, larger
 # in size than with dropout). Much of that is the noise of a 3000-point test
 # set, selected by sorting: on the second test set, removing the units that
-# helped on the first raises the accuracy on average by less than half as
-# much (printed; regression to the mean). Single-unit costs of a
+# helped on the first raises the accuracy by less on average (printed;
+# regression to the mean), and how much of the gain remains varies from
+# seed to seed. Single-unit costs of a
 # few tenths of a point are to be read with that noise in mind.
 # Replaced by their mean (right panel), single units are a weak probe: the
 # mean costs are a fraction of a percentage point in every setting. We
@@ -261,7 +262,7 @@ assert z_none.mean() - z_drop.mean() > 4 * se, (z_none.mean(), z_drop.mean(), se
 assert abs(z_drop.mean()) < 3 / 3000, z_drop.mean()  # "below three test points of 3000"
 assert z_none.max() > z_drop.max(), (z_none.max(), z_drop.max())  # the most harmful unit costs more
 assert z_none.min() < z_drop.min() < 0, (z_none.min(), z_drop.min())  # removals that help: larger without regularisation
-assert fresh_cost.mean() > 0.5 * z_none[helpful].mean(), (fresh_cost.mean(), z_none[helpful].mean())  # "less than half as much"
+assert fresh_cost.mean() > z_none[helpful].mean(), (fresh_cost.mean(), z_none[helpful].mean())  # "by less on average"
 assert all(abs(single["mean-ablated", name].mean()) < 0.01 for name in names), single  # "a fraction of a percentage point"
 
 # %%
@@ -317,14 +318,15 @@ for ablation in ablations:
 # groups, printed). Zeroed: every dropout network loses less than every
 # weight-decay network, which loses less than every unregularised one; so
 # dropout's robustness to zeroing is more than a regulariser's (the same
-# order holds at :math:`k = 48`). Mean-ablated: every regularised network
+# order holds at :math:`k = 48`). Mean-ablated: every weight-decay network
 # loses less than every unregularised one, and dropout no longer stands out:
-# the weight-decay networks lose less on average (by more than four standard
-# errors over the groups), but the three dropout networks spread over a range
-# comparable to that difference, so three networks per setting do not rank
-# the two regularisers here. The factor by which the unregularised networks
-# lose more than the dropout networks, several (above three) when the units
-# are zeroed, falls by more than half (printed). The robustness to deletion
+# the dropout networks lose more than the weight-decay networks on average
+# (by more than four standard errors over the groups) and less than the
+# unregularised ones on average, but not necessarily network by network
+# (the printed costs of single dropout networks can come close to those of
+# unregularised ones). The factor by which the unregularised networks lose
+# more than the dropout networks, several (above three) when the units are
+# zeroed, falls by more than half (printed). The robustness to deletion
 # that is specific to dropout is robustness to the deletion it was trained
 # with.
 
@@ -351,13 +353,10 @@ print(f"k = 32: unregularised loss / dropout loss: zeroed {factor_zero:.1f}, mea
 for k in (32, 48):  # zeroed: dropout < weight decay < none, network by network
     assert per_net["zeroed", drop, k].max() < per_net["zeroed", wd, k].min(), (k, per_net)
     assert per_net["zeroed", wd, k].max() < per_net["zeroed", none, k].min(), (k, per_net)
-for reg in (drop, wd):  # mean-ablated: every regularised network < every unregularised one
-    assert per_net["mean-ablated", reg, 32].max() < per_net["mean-ablated", none, 32].min(), per_net
-assert less(mean[wd], mean[drop]), mean  # "the weight-decay networks lose less on average"
-drop_range = np.ptp(per_net["mean-ablated", drop, 32])
-print(f"mean-ablated, k = 32: weight decay below dropout by {100 * (mean[drop][0] - mean[wd][0]):.2f} points on average; "
-      f"range of the three dropout networks {100 * drop_range:.2f} points")
-assert drop_range > 0.5 * (mean[drop][0] - mean[wd][0]), (drop_range, mean)  # "a range comparable to that difference"
+# mean-ablated: every weight-decay network < every unregularised one; dropout in between on average
+assert per_net["mean-ablated", wd, 32].max() < per_net["mean-ablated", none, 32].min(), per_net
+assert less(mean[wd], mean[drop]), mean  # "the dropout networks lose more than the weight-decay networks on average"
+assert mean[drop][0] < mean[none][0], mean  # "and less than the unregularised ones on average"
 assert factor_zero > 3, factor_zero  # "several (above three) when zeroed"
 assert factor_zero > 2 * factor_mean, (factor_zero, factor_mean)  # "falls by more than half" under mean-ablation
 
@@ -523,9 +522,11 @@ assert abs(W3_norm[wd].mean() / W3_norm[drop].mean() - 1) < 0.2, W3_norm
 # Zeroed, single units cost the dropout networks nothing measurable and
 # random groups less than in the other two settings; but zeroing is what
 # dropout trained them for, so this part is largely a consistency check.
-# Replaced by their training mean, units cost much less in both regularised
-# settings than without regularisation, and dropout does not stand out from
-# weight decay tuned to a comparable generalisation gap; single units are
+# Replaced by their training mean, groups of units cost the weight-decay
+# networks the least and the dropout networks less than the unregularised
+# ones only on average, by a smaller factor than when zeroed: dropout does
+# not stand out from weight decay tuned to a comparable generalisation
+# gap. Single units are
 # more informative on their own after either regulariser, with a small
 # difference between the two. What the control does not reproduce is the
 # code itself: dropout networks have more exact zeros, fewer dead units and
