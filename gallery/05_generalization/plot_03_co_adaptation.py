@@ -301,7 +301,7 @@ for ax, ablation in zip(axes, ablations):
 axes[0].set_ylabel("test accuracy (%)")
 handles, labels = axes[0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=10)
-fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: weight decay degrades least")
+fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: weight decay degrades least on average")
 fig.tight_layout(rect=(0, 0.13, 1, 1))
 # sphinx_gallery_thumbnail_number = 2
 for ablation in ablations:
