@@ -337,9 +337,10 @@ fig.tight_layout()
 # .. math::
 #
 #    (x^\top \bar A f - f(x))^2 + \frac1m \operatorname{Var}_S[x^\top A_S f]
-#    + \sigma^2\,\E_S\|C_S^\top x\|^2 ,
+#    + \sigma^2\,\E_S\|C^\top x\|^2 ,
 #
-# (the cross terms vanish: the noise has mean zero, and the deviations of
+# with :math:`C = \frac1m\sum_k A_{S_k}` the ensemble's map as above (the
+# cross terms vanish: the noise has mean zero, and the deviations of
 # :math:`x^\top A_{S_k} f` from :math:`x^\top\bar A f` have mean zero over
 # the subsets), and for OLS :math:`(x^\top A f - f(x))^2 + \sigma^2 x^\top(X^\top X)^{-1}x`.
 # The ensemble has the smaller expected test error when its squared bias is
