@@ -18,8 +18,8 @@ generalisation gap, and measure what removing hidden units does, how much
 each unit tells about the class on its own, and how sparse the hidden code
 is. What the evidence shows: dropout networks shrug off *zeroed* units,
 which is what they were trained on; against units replaced by their mean,
-dropout no longer stands out (weight decay does better), and single units
-become more informative with either regulariser; what sets dropout apart is a sparser hidden code.
+dropout no longer stands out from weight decay, and single units become
+more informative with either regulariser; what sets dropout apart is a sparser hidden code.
 """
 
 # %%
@@ -301,7 +301,7 @@ for ax, ablation in zip(axes, ablations):
 axes[0].set_ylabel("test accuracy (%)")
 handles, labels = axes[0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=10)
-fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: weight decay degrades least on average")
+fig.suptitle("Zeroed: dropout networks degrade least. Mean-ablated: dropout no longer stands out")
 fig.tight_layout(rect=(0, 0.13, 1, 1))
 # sphinx_gallery_thumbnail_number = 2
 for ablation in ablations:
@@ -320,11 +320,12 @@ for ablation in ablations:
 # dropout's robustness to zeroing is more than a regulariser's (the same
 # order holds at :math:`k = 48`). Mean-ablated: every weight-decay network
 # loses less than every unregularised one, and dropout no longer stands out:
-# the dropout networks lose more than the weight-decay networks on average
-# (by more than four standard errors over the groups) and less than the
-# unregularised ones on average, but not necessarily network by network
-# (the printed costs of single dropout networks can come close to those of
-# unregularised ones). The factor by which the unregularised networks lose
+# the dropout networks lose less than the unregularised ones on average, but
+# not necessarily network by network (the printed costs of single dropout
+# networks can come close to those of unregularised ones), and which of the
+# two regularisers loses less depends on the draw of data and
+# initialisations (printed difference; three networks per setting do not
+# rank them). The factor by which the unregularised networks lose
 # more than the dropout networks, several (above three) when the units are
 # zeroed, falls by more than half (printed). The robustness to deletion
 # that is specific to dropout is robustness to the deletion it was trained
@@ -355,7 +356,8 @@ for k in (32, 48):  # zeroed: dropout < weight decay < none, network by network
     assert per_net["zeroed", wd, k].max() < per_net["zeroed", none, k].min(), (k, per_net)
 # mean-ablated: every weight-decay network < every unregularised one; dropout in between on average
 assert per_net["mean-ablated", wd, 32].max() < per_net["mean-ablated", none, 32].min(), per_net
-assert less(mean[wd], mean[drop]), mean  # "the dropout networks lose more than the weight-decay networks on average"
+print(f"mean-ablated, k = 32: dropout minus weight decay {100 * (mean[drop][0] - mean[wd][0]):+.2f} "
+      f"+- {100 * np.hypot(mean[drop][1], mean[wd][1]):.2f} points (s.e. over the groups of these networks)")
 assert mean[drop][0] < mean[none][0], mean  # "and less than the unregularised ones on average"
 assert factor_zero > 3, factor_zero  # "several (above three) when zeroed"
 assert factor_zero > 2 * factor_mean, (factor_zero, factor_mean)  # "falls by more than half" under mean-ablation
@@ -522,11 +524,11 @@ assert abs(W3_norm[wd].mean() / W3_norm[drop].mean() - 1) < 0.2, W3_norm
 # Zeroed, single units cost the dropout networks nothing measurable and
 # random groups less than in the other two settings; but zeroing is what
 # dropout trained them for, so this part is largely a consistency check.
-# Replaced by their training mean, groups of units cost the weight-decay
-# networks the least and the dropout networks less than the unregularised
-# ones only on average, by a smaller factor than when zeroed: dropout does
-# not stand out from weight decay tuned to a comparable generalisation
-# gap. Single units are
+# Replaced by their training mean, groups of units cost both regularised
+# settings less than the unregularised one (every weight-decay network; the
+# dropout networks on average, by a smaller factor than when zeroed), and
+# dropout does not stand out from weight decay tuned to a comparable
+# generalisation gap. Single units are
 # more informative on their own after either regulariser, with a small
 # difference between the two. What the control does not reproduce is the
 # code itself: dropout networks have more exact zeros, fewer dead units and
