@@ -239,12 +239,11 @@ fig.tight_layout()
 # and the unregularised networks' most harmful unit costs more too. Without
 # regularisation the spread is wide in both directions: removing some units
 # *raises* the test accuracy (the most negative drops in the figure, larger
-# in size than with dropout). Much of that is the noise of a 3000-point test
+# in size than with dropout). Part of that is the noise of a 3000-point test
 # set, selected by sorting: on the second test set, removing the units that
 # helped on the first raises the accuracy by less on average (printed;
-# regression to the mean), and how much of the gain remains varies from
-# seed to seed. Single-unit costs of a
-# few tenths of a point are to be read with that noise in mind.
+# regression to the mean). Single-unit costs of a few tenths of a point are
+# to be read with that noise in mind.
 # Replaced by their mean (right panel), single units are a weak probe: the
 # mean costs are a fraction of a percentage point in every setting. We
 # compare the settings on random groups below, where the costs are many
@@ -322,10 +321,10 @@ for ablation in ablations:
 # loses less than every unregularised one, and dropout no longer stands out:
 # the dropout networks lose less than the unregularised ones on average, but
 # not necessarily network by network (the printed costs of single dropout
-# networks can come close to those of unregularised ones), and which of the
-# two regularisers loses less depends on the draw of data and
-# initialisations (printed difference; three networks per setting do not
-# rank them). The factor by which the unregularised networks lose
+# networks can come close to those of unregularised ones), and we do not
+# rank the two regularisers: the printed difference between them changes
+# sign under other base seeds (``NNTHEORY_SEED``); three networks per
+# setting are too few. The factor by which the unregularised networks lose
 # more than the dropout networks, several (above three) when the units are
 # zeroed, falls by more than half (printed). The robustness to deletion
 # that is specific to dropout is robustness to the deletion it was trained
