@@ -362,10 +362,11 @@ plt.show()
 # outputs, :math:`\delta`, is what float32 rounding does to this network
 # (a few :math:`u`), and :math:`\delta^2` (of order :math:`10^{-13}`) is the
 # MSE it adds. The float32 training run ends far below the target
-# :math:`10^{-6}`, at that floor: its final MSE is within a factor 10 of
-# :math:`\delta^2` (final MSE and ratio printed). The float64 run is not
-# held by that floor; how far below it it gets within the 150 epochs varies
-# from run to run (its final MSE is printed too).
+# :math:`10^{-6}` and never goes below :math:`\delta^2/10`; whether it gets
+# down to that floor within the 150 epochs depends on the run (final MSE
+# and its ratio to :math:`\delta^2` printed). The float64 run is not held by that floor;
+# how far below it it gets within the 150 epochs varies from run to run (its
+# final MSE is printed too).
 with torch.no_grad():
     f64_out = model(X_train)
     f32_out = copy.deepcopy(model).float()(X_train.float()).double()
@@ -376,7 +377,7 @@ print(f"float32 training run: final MSE {f32_mse[-1]:.1e} = {f32_mse[-1] / delta
 assert 1 < delta / u32 < 10, delta / u32  # "a few u"
 assert 1e-14 < delta**2 < 1e-12, delta**2  # "of order 1e-13"
 assert f32_mse[-1] < 1e-8, f32_mse[-1]  # "far below the target"
-assert delta**2 / 10 < f32_mse[-1] < 10 * delta**2, (f32_mse[-1], delta**2)  # "within a factor 10 of delta^2"
+assert f32_mse.min() > delta**2 / 10, (f32_mse.min(), delta**2)  # "never goes below delta^2 / 10"
 
 # %%
 # The recipe: optimiser and every hyperparameter
