@@ -551,6 +551,9 @@ assert np.all(sqrt_v["AdamW"] < 1) and np.all(coef_adamw < LAMBDA)  # "sqrt(v) <
 assert coef_adamw[0] < 1e-2 * LAMBDA, coef_adamw[0]  # "by orders of magnitude for the small-scale features"
 halved_ridge, halved_adamw = ridge / ols < 0.5, final["AdamW"] / ols < 0.5
 assert halved_ridge[:3].all() and not halved_adamw.any(), (halved_ridge, halved_adamw)  # "ridge: the three smallest, AdamW: none"
+ols_se = 0.1 * np.sqrt(np.linalg.inv(X.T @ X)[0, 0])  # standard error of the smallest-scale OLS weight (noise std 0.1)
+print(f"standard error of the OLS weight of the smallest-scale feature: {ols_se:.2f}")
+assert 0.3 < ols_se < 0.6, ols_se  # "only to about 0.4"
 
 # %%
 # What to notice
