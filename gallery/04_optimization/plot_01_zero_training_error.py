@@ -434,7 +434,7 @@ assert largest_climb(main_mse) < 10, largest_climb(main_mse)  # "the main run no
 # the same six initialisations and minibatch orders, again stopped at
 # :math:`10^{-6}` (a run that does not get there counts as 151 epochs).
 # From at least half of them it climbs by more than a factor 2 before
-# :math:`10^{-6}` (often by more than 10), where the recipe never did, and
+# :math:`10^{-6}` (how often by more than 10 is printed), where the recipe never did, and
 # its median number of epochs to :math:`10^{-6}` is larger than the
 # recipe's. It is not slower from every initialisation, though: from some
 # (how many is printed) it reaches :math:`10^{-6}` first. So the lower peak
@@ -709,10 +709,10 @@ assert min(main_mse[0] / main_mse[-1], grad_record[0] / grad_record[-1]) > 1e6  
 #   default rate climbs and does not settle, a small constant rate gets there
 #   more slowly, and the annealed rate with the lower peak reaches the target
 #   before the small constant rate and, unlike the default rate, keeps going
-#   down. Against the same schedule with the
-#   peak :math:`10^{-3}`, over six initialisations, the lower peak removed the
-#   climbs and lowered the median epochs to :math:`10^{-6}`, though it was not
-#   faster from every initialisation.
+#   down. Against the same schedule with the peak :math:`10^{-3}`, over six
+#   initialisations, the lower peak removed the climbs and lowered the median
+#   epochs to :math:`10^{-6}`, though it was not faster from every
+#   initialisation.
 # * **Epochs to the thresholds**: the table over six runs gives the first
 #   epoch with training MSE below :math:`10^{-4}` and below :math:`10^{-6}`
 #   for each (median and range printed). All of them pass :math:`10^{-6}`
