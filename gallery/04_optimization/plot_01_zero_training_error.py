@@ -438,7 +438,7 @@ assert largest_climb(main_mse) < 10, largest_climb(main_mse)  # "the main run no
 # its median number of epochs to :math:`10^{-6}` is larger than the
 # recipe's. Whether it is slower from *every* initialisation depends on the
 # draw (the number of initialisations from which it reaches
-# :math:`10^{-6}` first is printed; with the default seed there is one). So
+# :math:`10^{-6}` first is printed). So
 # the lower peak is what made the six runs above free of climbs; it is not
 # necessarily faster from every initialisation.
 old_runs = {"main run": old_mse}
