@@ -259,13 +259,14 @@ for name, (epoch_mse, _) in trials.items():
 # (the largest-climb column), and it ends orders of magnitude above the
 # recipe; whether it passes :math:`10^{-6}` on the way depends on the seed. A
 # constant rate is not doomed, though: :math:`10^{-4}` descends without a
-# climb (its largest climb stays below a factor 1.5) and reaches
-# :math:`10^{-6}`, only later than the recipe. The recipe reaches
+# climb until it reaches :math:`10^{-6}` (its largest climb up to there stays
+# below a factor 1.5), only later than the recipe. The recipe reaches
 # :math:`10^{-6}` and ends at least two orders of magnitude below it. The
 # same schedule with the peak :math:`10^{-3}` also reaches :math:`10^{-6}`
 # before its schedule ends; whether and how much it climbs on the way
 # depends on the initialisation (its largest climb from this one is
-# printed; the next cell says why it can). In float32 the
+# printed; the next cell says why it can, and section (e) runs it from six
+# initialisations). In float32 the
 # recipe reaches :math:`10^{-6}` within a few epochs of the float64 run; its
 # floor is measured below.
 mse = {name: epoch_mse for name, (epoch_mse, _) in trials.items()}
@@ -301,12 +302,13 @@ assert abs(first_epoch_below(f32_mse, 1e-6) - e6_main) <= 3, (first_epoch_below(
 # grows by more than half between epoch 4 and the epoch its first tenfold
 # climb starts from (both printed, with the 90th percentile).
 #
-# That also says what the earlier recipe got wrong. Annealing :math:`\eta`
-# to zero does not by itself prevent the climb: at the epoch where the
-# constant-:math:`10^{-3}` run starts to climb, a cosine schedule over 150
-# epochs with the same peak is still above half of that peak (printed), so
-# the effective rates grow the same way. What removed the climb from the
-# runs of section (e) was the lower peak, :math:`3\times10^{-4}`.
+# That also says why annealing :math:`\eta` to zero does not by itself
+# prevent the climb: at the epoch where the constant-:math:`10^{-3}` run
+# starts to climb, a cosine schedule over 150 epochs with the same peak is
+# still above half of that peak (printed), so annealing has barely begun
+# where the climbs start. Whether the peak-:math:`10^{-3}` schedule then
+# climbs depends on the initialisation; section (e) runs it and the recipe
+# from the same six initialisations and compares them.
 rates3 = np.array(records["rate_const3"])  # (100, 2): median, 90th percentile after each epoch
 ratio3 = const3 / np.minimum.accumulate(const3)
 first_climb = int(np.argmax(ratio3 > 10))  # index of the first epoch 10x above the lowest value so far
@@ -360,10 +362,11 @@ plt.show()
 # outputs, :math:`\delta`, is what float32 rounding does to this network
 # (a few :math:`u`), and :math:`\delta^2` (of order :math:`10^{-13}`) is the
 # MSE it adds. The float32 training run ends far below the target
-# :math:`10^{-6}` but not far below :math:`\delta^2`, less than a factor 10
-# below it at most (final MSE and ratio printed). The float64 run is not held by that floor; how far below it it
-# gets within the 150 epochs varies from run to run (its final MSE is
-# printed too).
+# :math:`10^{-6}` and never goes below :math:`\delta^2/10`; whether it gets
+# down to that floor within the 150 epochs depends on the run (final MSE
+# and its ratio to :math:`\delta^2` printed). The float64 run is not held by that floor;
+# how far below it it gets within the 150 epochs varies from run to run (its
+# final MSE is printed too).
 with torch.no_grad():
     f64_out = model(X_train)
     f32_out = copy.deepcopy(model).float()(X_train.float()).double()
@@ -374,7 +377,7 @@ print(f"float32 training run: final MSE {f32_mse[-1]:.1e} = {f32_mse[-1] / delta
 assert 1 < delta / u32 < 10, delta / u32  # "a few u"
 assert 1e-14 < delta**2 < 1e-12, delta**2  # "of order 1e-13"
 assert f32_mse[-1] < 1e-8, f32_mse[-1]  # "far below the target"
-assert f32_mse[-1] > delta**2 / 10, (f32_mse[-1], delta**2)  # "not far below delta^2, less than a factor 10 below it"
+assert f32_mse.min() > delta**2 / 10, (f32_mse.min(), delta**2)  # "never goes below delta^2 / 10"
 
 # %%
 # The recipe: optimiser and every hyperparameter
@@ -424,6 +427,36 @@ print(f"largest climb of the training MSE: x{max(climbs):.2f} over the six runs 
 assert not np.isnan(e6s).any() and np.nanmax(e6s) <= 2 * N_EPOCHS / 3, e6s  # "within the first two thirds of the schedule"
 assert max(climbs) < 2, climbs  # "never ... by more than a factor 2" before 1e-6
 assert largest_climb(main_mse) < 10, largest_climb(main_mse)  # "the main run not by an order of magnitude"
+
+# %%
+# **Does the lower peak matter?** One initialisation is not enough to say,
+# so we run the warm-up + cosine schedule with the peak :math:`10^{-3}` from
+# the same six initialisations and minibatch orders, again stopped at
+# :math:`10^{-6}` (a run that does not get there counts as 151 epochs).
+# From at least half of them it climbs by more than a factor 2 before
+# :math:`10^{-6}` (how often by more than 10 is printed), where the recipe never did, and
+# its median number of epochs to :math:`10^{-6}` is larger than the
+# recipe's. Whether it is slower from *every* initialisation depends on the
+# draw (the number of initialisations from which it reaches
+# :math:`10^{-6}` first is printed). So
+# the lower peak is what made the six runs above free of climbs; it is not
+# necessarily faster from every initialisation.
+old_runs = {"main run": old_mse}
+for r in range(1, 6):
+    gen = torch.Generator().manual_seed(SEED + 10 + r)  # the same weights and order as the recipe's run above
+    old_runs[f"SEED + {10 + r}"] = fit(make_model(gen), old_recipe, N_EPOCHS, gen, stop_below=1e-6)[0]
+e6_old = {name: first_epoch_below(m, 1e-6) or N_EPOCHS + 1 for name, m in old_runs.items()}  # 151: not reached
+climb_old = {name: largest_climb(m[: e6_old[name]]) for name, m in old_runs.items()}
+print(f"{'init':>10} | epochs to 1e-6: recipe  peak 1e-3 | largest climb before it: recipe  peak 1e-3")
+for name, (_, e6) in epochs_to.items():
+    print(f"{name:>10} | {e6:>22} {e6_old[name]:>10} | {largest_climb(runs[name][:e6]):>31.2f} {climb_old[name]:>10.2f}")
+n_climb = sum(c > 2 for c in climb_old.values())
+n_faster = sum(e6_old[name] < e6 for name, (_, e6) in epochs_to.items())
+med_old = float(np.median(list(e6_old.values())))
+print(f"peak 1e-3: climbs by more than x2 from {n_climb} of 6 initialisations, by more than x10 from {sum(c > 10 for c in climb_old.values())}; "
+      f"median epochs to 1e-6 {med_old:.1f} (recipe {np.median(e6s):.1f}); reaches 1e-6 before the recipe from {n_faster} of 6")
+assert n_climb >= 3, climb_old  # "from at least half of them it climbs by more than a factor 2"
+assert med_old > np.median(e6s), (med_old, np.median(e6s))  # "its median number of epochs is larger than the recipe's"
 
 # %%
 # The main run's training MSE after every epoch (thick line) and the
@@ -676,7 +709,11 @@ assert min(main_mse[0] / main_mse[-1], grad_record[0] / grad_record[-1]) > 1e6  
 #   epochs, float64, MSE loss, found by the trials of part (c): the constant
 #   default rate climbs and does not settle, a small constant rate gets there
 #   more slowly, and the annealed rate with the lower peak reaches the target
-#   sooner and keeps going down.
+#   before the small constant rate and, unlike the default rate, keeps going
+#   down. Against the same schedule with the peak :math:`10^{-3}`, over six
+#   initialisations, the lower peak removed the climbs and lowered the median
+#   epochs to :math:`10^{-6}` (though not necessarily from every
+#   initialisation: count printed).
 # * **Epochs to the thresholds**: the table over six runs gives the first
 #   epoch with training MSE below :math:`10^{-4}` and below :math:`10^{-6}`
 #   for each (median and range printed). All of them pass :math:`10^{-6}`
@@ -695,8 +732,11 @@ assert min(main_mse[0] / main_mse[-1], grad_record[0] / grad_record[-1]) > 1e6  
 # * **Why the default rate fails**: Adam's effective rates
 #   :math:`\eta/(\sqrt{\hat v}+\epsilon)` grow as the gradients shrink, and
 #   under a constant :math:`10^{-3}` the run climbs by more than an order of
-#   magnitude; annealing to zero comes too late to prevent that, a lower
-#   peak (or a constant :math:`10^{-4}`) does not climb.
+#   magnitude. Annealing to zero starts too late to prevent that (the cosine
+#   schedule is still above half its peak where the climbs start); with the
+#   lower peak none of the six runs climbed by a factor 2 before
+#   :math:`10^{-6}`, and neither did the constant :math:`10^{-4}` run before
+#   it reached :math:`10^{-6}`.
 torch.set_num_threads(threads_before)
 
 # sphinx_gallery_thumbnail_number = 2
