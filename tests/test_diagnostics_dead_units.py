@@ -87,7 +87,7 @@ def test_bad_inputs():
         du.interval_bounds(HI, LO, [W], [b])
     with pytest.raises(ValueError, match="equal length"):
         du.interval_bounds(LO, HI, [W], [])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="X must not be empty"):
         du.dead_on_samples(np.ones((0, 2)), [W], [b])
     with pytest.raises(ValueError, match="X must"):
         du.relu_mlp_preactivations(np.ones(2), [W], [b])
