@@ -473,3 +473,24 @@ def check_scalar_output(value: Any, what: str, *, finite: bool = True):
     if finite and not math.isfinite(float(value.detach().reshape(()).item())):
         raise ValueError(f"{what} must be finite, got {float(value.detach().reshape(()).item())}")
     return value
+
+
+def check_optional_torch_generator(value: Any, name: str = "generator"):
+    """``None`` (torch's global generator) or a ``torch.Generator``."""
+    return None if value is None else check_torch_generator(value, name)
+
+
+def check_forward_input(x: Any, name: str, n_features: int, dtype) -> Any:
+    """The input of a model's ``forward``: a floating tensor of the model's dtype, shape (n_samples, n_features) or (n_features,).
+
+    One sample without a batch axis is allowed, as ``torch.nn.Linear``
+    allows it (``torch.func.vmap`` calls ``forward`` that way). Shape and
+    dtype only, no scan of the values: ``forward`` runs inside ``torch.func``
+    transforms, where a check on values cannot run, and maps NaN to NaN as
+    every ``torch.nn`` module does. An empty batch gives an empty output, as
+    in ``torch.nn``.
+    """
+    x = check_tensor(x, name, ndim=(1, 2), dtype=dtype, finite=False, nonempty=False)
+    if x.shape[-1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features (shape (n_samples, {n_features})), got shape {tuple(x.shape)}")
+    return x
