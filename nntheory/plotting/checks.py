@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nntheory import _checks
 from nntheory.plotting.geometry import Rect, collinear_overlap, segment_meets_rect, shrink
 from nntheory.plotting.layout import GraphLayout
 
@@ -29,6 +30,7 @@ def layout_problems(layout: GraphLayout, tol: float = 1e-6) -> list:
     """
     if not isinstance(layout, GraphLayout):
         raise TypeError(f"layout must be a GraphLayout, got {type(layout).__name__}")
+    tol = _checks.check_real(tol, "tol", low=0)
     problems = []
     frame = Rect(0.0, 0.0, layout.width, layout.height)
     name = {id(e): f"edge {e.parent.name}->{e.child.name} ({e.slot})" for e in layout.edges}

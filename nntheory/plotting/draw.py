@@ -8,6 +8,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
+from nntheory import _checks
 from nntheory.autodiff import Graph, Node
 from nntheory.plotting.labels import FONT
 from nntheory.plotting.layout import GraphLayout, graph_layout
@@ -34,6 +35,7 @@ def draw_graph(layout: GraphLayout, ax=None):
     """
     if not isinstance(layout, GraphLayout):
         raise TypeError(f"layout must be a GraphLayout, got {type(layout).__name__}")
+    _check_ax(ax)
     if ax is None:
         fig = plt.figure(figsize=layout.size_inches)
         ax = fig.add_axes((0, 0, 1, 1))
@@ -67,6 +69,13 @@ def draw_graph(layout: GraphLayout, ax=None):
     return ax
 
 
+def _check_ax(ax) -> None:
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
 def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials: bool = True, show_constants: bool = False, fontsize: float = 10.0, **kwargs):
     """Lay out and draw a recorded computational graph; returns the ``ax``.
 
@@ -93,6 +102,7 @@ def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials:
     -------
     matplotlib.axes.Axes
     """
+    _check_ax(ax)
     layout = graph_layout(graph, output, show_partials=show_partials, show_constants=show_constants, fontsize=fontsize, **kwargs)
     return draw_graph(layout, ax)
 
@@ -114,11 +124,12 @@ def graph_panels(layouts, title_height: float = 0.45):
         One per layout, ``layout.size_inches`` large; draw with
         :func:`draw_graph` and set titles on them.
     """
+    if isinstance(layouts, GraphLayout) or not isinstance(layouts, (list, tuple)):
+        raise TypeError(f"layouts must be a list or tuple of GraphLayout, got {type(layouts).__name__}")
     layouts = list(layouts)
     if not layouts or not all(isinstance(lay, GraphLayout) for lay in layouts):
         raise TypeError("layouts must be a non-empty sequence of GraphLayout")
-    if not title_height >= 0:
-        raise ValueError(f"title_height must be non-negative inches, got {title_height!r}")
+    title_height = _checks.check_real(title_height, "title_height", low=0)
     width = max(lay.size_inches[0] for lay in layouts)
     height = sum(lay.size_inches[1] + title_height for lay in layouts)
     fig = plt.figure(figsize=(width, height))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.autodiff import Graph, Node
 from nntheory.plotting.geometry import Rect
 from nntheory.plotting.labels import default_fmt, ink, node_lines, numberer, centred_text
@@ -126,13 +126,13 @@ def graph_layout(graph: Graph, output: Node | None = None, *, sweep: str = "forw
         output = graph.nodes[-1]
     elif not isinstance(output, Node) or output.graph is not graph:
         raise ValueError("output must be a Node of graph")
-    if sweep not in ("forward", "reverse"):
-        raise ValueError(f"sweep must be 'forward' or 'reverse', got {sweep!r}")
-    if isinstance(fontsize, bool) or not isinstance(fontsize, numbers.Real) or not 0 < fontsize < 200:
-        raise ValueError(f"fontsize must be a positive number of points, got {fontsize!r}")
+    _checks.check_choice(sweep, "sweep", ("forward", "reverse"))
+    show_partials = _checks.check_bool(show_partials, "show_partials")
+    show_tangents = _checks.check_bool(show_tangents, "show_tangents")
+    show_constants = _checks.check_bool(show_constants, "show_constants")
+    fs = _checks.check_real(fontsize, "fontsize", low=0, high=200, low_open=True, high_open=True)
     if fmt is not None and not callable(fmt):
         raise TypeError(f"fmt must be callable (float -> str), got {type(fmt).__name__}")
-    fs = float(fontsize)
     num = numberer(fmt or default_fmt)
 
     keep = {output}
