@@ -235,12 +235,14 @@ def check_tensor(
     finite: bool = True,
     nonempty: bool = True,
     dtype: Any = None,
+    dtype_of: str = "the model's",
 ):
     """A torch tensor with the given rank, shape and dtype.
 
     ``floating=True`` rejects integer and boolean tensors; ``dtype`` (e.g. a
-    model's parameter dtype) must match exactly. A numpy array is rejected
-    with a message that says to pass ``torch.from_numpy``.
+    model's parameter dtype, described by ``dtype_of``) must match exactly. A
+    numpy array is rejected with a message that says to pass
+    ``torch.from_numpy``.
     """
     if isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a torch tensor, got a numpy array (pass torch.from_numpy({name}))")
@@ -249,7 +251,7 @@ def check_tensor(
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
     if dtype is not None and value.dtype != dtype:
-        raise TypeError(f"{name} must have dtype {dtype} (the model's), got {value.dtype}")
+        raise TypeError(f"{name} must have dtype {dtype} ({dtype_of}), got {value.dtype}")
     _check_shape(tuple(value.shape), name, ndim, shape)
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")

@@ -101,7 +101,7 @@ def _rule_exp(x):
 
 def _rule_log(x):
     if x <= 0.0:
-        raise ValueError(f"log: the argument must be positive, got {x!r}")
+        raise ValueError(f"log: x must be positive, got {x!r}")
     return math.log(x), (1.0 / x,)
 
 
@@ -563,7 +563,7 @@ def _check_point(f, x):
 
 def _outputs(f, args, kind) -> list:
     """``f(args)`` as a list of scalars (``kind`` objects or real numbers), or a clear error naming ``f``."""
-    out = f(args)
+    out = _checks.call_on_trial(f, args, what=f"f(x) for x of length {len(args)}")
     if not isinstance(out, (list, tuple)):
         raise TypeError(f"f must return a sequence of scalars, got {type(out).__name__}")
     for i, v in enumerate(out):

@@ -137,5 +137,5 @@ def gradient_norms(model: nn.Module, ord: float = 2.0) -> dict[str, float]:
     ord = _checks.check_real(ord, "ord", low=0, low_open=True, finite=False)
     norms = {name: torch.linalg.vector_norm(p.grad.detach().flatten(), ord=ord).item() for name, p in model.named_parameters() if p.grad is not None}
     if not norms:
-        raise ValueError("no parameter has a gradient: call loss.backward() first")
+        raise ValueError("model has no parameter with a gradient: call loss.backward() first")
     return norms

@@ -41,7 +41,8 @@ def _to_numpy(value, name: str, **kwargs) -> np.ndarray:
     return _checks.check_array(value, name, dtype=np.float64, **kwargs)
 
 
-def _check_layers(weights, biases, n_features: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _check_layers(weights, biases, n_features: int, source: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The layers as float64 arrays; ``source`` names what the first layer reads (for messages)."""
     weights = _checks.check_sequence(weights, "weights")
     biases = _checks.check_sequence(biases, "biases", nonempty=False)
     if len(weights) != len(biases):
@@ -51,7 +52,8 @@ def _check_layers(weights, biases, n_features: int) -> tuple[list[np.ndarray], l
     for l, (W, b) in enumerate(zip(weights, biases)):
         W, b = _to_numpy(W, f"weights[{l}]"), _to_numpy(b, f"biases[{l}]")
         if W.ndim != 2 or W.shape[1] != fan_in:
-            raise ValueError(f"weights[{l}] must have shape (n_units, {fan_in}), got {W.shape}")
+            reads = source if l == 0 else f"the {fan_in} units of weights[{l - 1}]"
+            raise ValueError(f"weights[{l}] must have shape (n_units, {fan_in}) to read {reads}, got {W.shape}")
         if b.shape != (W.shape[0],):
             raise ValueError(f"biases[{l}] must have shape ({W.shape[0]},), got {b.shape}")
         Ws.append(W)
@@ -93,7 +95,7 @@ def relu_mlp_preactivations(X, weights: Sequence, biases: Sequence) -> list[np.n
         pre-activation overflows.
     """
     X = _to_numpy(X, "X", ndim=2)
-    Ws, bs = _check_layers(weights, biases, X.shape[1])
+    Ws, bs = _check_layers(weights, biases, X.shape[1], f"the {X.shape[1]} features of X")
     out, z = [], X
     for l, (W, b) in enumerate(zip(Ws, bs)):
         a = z @ W.T + b  # (n_samples, n_units)
@@ -156,7 +158,7 @@ def interval_bounds(lower, upper, weights: Sequence, biases: Sequence) -> list[t
         raise ValueError(f"lower and upper must have equal shape, got {lo.shape} and {hi.shape}")
     if np.any(lo > hi):
         raise ValueError("lower must be <= upper componentwise")
-    Ws, bs = _check_layers(weights, biases, lo.shape[0])
+    Ws, bs = _check_layers(weights, biases, lo.shape[0], f"the {lo.shape[0]} features of lower and upper")
     bounds = []
     for l, (W, b) in enumerate(zip(Ws, bs)):
         centre, radius = (lo + hi) / 2.0, (hi - lo) / 2.0

@@ -163,7 +163,7 @@ def hvp(f: FlatFn, theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         Shape ``(P,)``.
     """
     theta = _check_point(f, theta)
-    v = _checks.check_tensor(v, "v", shape=tuple(theta.shape), dtype=theta.dtype)
+    v = _checks.check_tensor(v, "v", shape=tuple(theta.shape), dtype=theta.dtype, dtype_of="theta's")
     return _hvp(f, theta, v)
 
 

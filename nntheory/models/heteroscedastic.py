@@ -156,8 +156,10 @@ def gaussian_nll(mean: torch.Tensor, var: torch.Tensor, y: torch.Tensor, reducti
         loss, as a diverged model should.)
     """
     _checks.check_tensor(mean, "mean", finite=False, nonempty=False)
-    _checks.check_tensor(var, "var", finite=False, nonempty=False, dtype=mean.dtype)
-    _checks.check_tensor(y, "y", nonempty=False, dtype=mean.dtype)
+    _checks.check_tensor(var, "var", finite=False, nonempty=False)
+    _checks.check_tensor(y, "y", nonempty=False)
+    if not (mean.dtype == var.dtype == y.dtype):
+        raise TypeError(f"mean, var and y must have the same dtype, got {mean.dtype}, {var.dtype}, {y.dtype}")
     if not (mean.shape == var.shape == y.shape):
         raise ValueError(f"mean, var and y must have the same shape, got {tuple(mean.shape)}, {tuple(var.shape)}, {tuple(y.shape)}")
     if reduction not in ("mean", "sum", "none"):

@@ -169,6 +169,7 @@ class Linear(Module):
         input does not require a gradient).
         """
         x = self._cached()
+        input_grad = _checks.check_bool(input_grad, "input_grad")
         dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
         self.grads["weight"] = dout.T @ x  # (out_features, in_features)
         self.grads["bias"] = dout.sum(axis=0)  # (out_features,)

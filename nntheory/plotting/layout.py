@@ -69,6 +69,16 @@ class GraphLayout:
         raise KeyError(node.name)
 
 
+def _returns_str(fmt: Callable[[float], str]) -> Callable[[float], str]:
+    def checked(v: float) -> str:
+        text = fmt(v)
+        if not isinstance(text, str):
+            raise TypeError(f"fmt must return a str, got {type(text).__name__} for {v!r}")
+        return text
+
+    return checked
+
+
 def _isotonic(values: list) -> list:
     """Least-squares non-decreasing fit to ``values`` (pool-adjacent-violators)."""
     blocks = []  # [sum, count]
@@ -133,7 +143,7 @@ def graph_layout(graph: Graph, output: Node | None = None, *, sweep: str = "forw
     fs = _checks.check_real(fontsize, "fontsize", low=0, high=200, low_open=True, high_open=True)
     if fmt is not None and not callable(fmt):
         raise TypeError(f"fmt must be callable (float -> str), got {type(fmt).__name__}")
-    num = numberer(fmt or default_fmt)
+    num = numberer(_returns_str(fmt) if fmt is not None else default_fmt)
 
     keep = {output}
     for node in reversed(graph.nodes[: output.index + 1]):
