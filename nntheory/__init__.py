@@ -15,7 +15,8 @@ rules and schedules), :mod:`~nntheory.training` (an explicit training loop),
 :mod:`~nntheory.diagnostics` (gradient statistics, Hessians, dead units,
 Lipschitz estimates), :mod:`~nntheory.data` (datasets),
 :mod:`~nntheory.bagging`, :mod:`~nntheory.dropout_regression`,
-:mod:`~nntheory.implicit_regularization`, :mod:`~nntheory.deep_linear`
+:mod:`~nntheory.implicit_regularization`, :mod:`~nntheory.deep_linear`,
+:mod:`~nntheory.random_matrices`, :mod:`~nntheory.spin_glass`
 (the mathematics of single exercises), :mod:`~nntheory.plotting`, and
 :mod:`~nntheory.seeding` (each gallery page's base seed, overridable for
 reruns under other seeds).
@@ -43,7 +44,9 @@ _SUBMODULES = [
     "numpy_nn",
     "optim",
     "plotting",
+    "random_matrices",
     "seeding",
+    "spin_glass",
     "sweep",
     "training",
 ]

@@ -99,6 +99,32 @@ def test_product_formula_matches_autograd(rng, activation, n_layers):
     assert len(res.deltas) == n_layers and len(res.preactivations) == n_layers
     bound = jacobian_products.first_layer_gradient_bound(W, x, grad_y, n_layers, activation)
     assert np.linalg.norm(ref) <= bound * (1 + 1e-12)
+    # The entry bound |x_i| (c ||W||_2)^(N-1) ||grad_y E|| holds for every single weight.
+    for j in range(n):
+        for i in range(n):
+            entry_bound = jacobian_products.first_layer_gradient_bound(W, x, grad_y, n_layers, activation, entry=(j, i))
+            assert abs(ref[j, i]) <= entry_bound * (1 + 1e-12)
+            assert entry_bound == pytest.approx(bound * abs(x[i]) / np.linalg.norm(x), rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_entry_bound_is_attained(activation):
+    # Diagonal W with its largest entry at (0, 0), grad_y E along e_1, positive
+    # input (so every ReLU fires): delta^(2) = d_0^(N-1) g e_1 and
+    # dE/dw11 = x_1 d_0^(N-1) g, equal to the entry bound. The Frobenius-type
+    # bound with ||x|| in place of |x_1| would be larger by ||x|| / |x_1|.
+    d = np.array([1.3, 0.9, -0.7, 0.2])
+    x = np.array([0.5, 2.0, 1.0, 3.0])
+    g = np.array([0.8, 0.0, 0.0, 0.0])
+    for n_layers in [1, 4, 9]:
+        W = np.diag(d)
+        y = jacobian_products.shared_weight_backprop(W, x, g, n_layers, activation).preactivations[-1]
+        ref, grad_y = _autograd_first_layer(W, x, y - g, n_layers, activation)  # E = ||y - t||^2 / 2, grad_y E = g
+        np.testing.assert_allclose(grad_y, g, rtol=0, atol=1e-15)
+        bound = jacobian_products.first_layer_gradient_bound(W, x, grad_y, n_layers, activation, entry=(0, 0))
+        assert abs(ref[0, 0]) == pytest.approx(bound, rel=1e-12)
+        assert bound == pytest.approx(x[0] * 1.3 ** (n_layers - 1) * 0.8, rel=1e-12)
+        assert jacobian_products.first_layer_gradient_bound(W, x, grad_y, n_layers, activation) > 2 * abs(ref[0, 0])
 
 
 def test_eigenvector_case_grows_as_lambda_power(rng):
@@ -127,3 +153,6 @@ def test_jacobian_products_bad_inputs():
         jacobian_products.shared_weight_backprop(np.eye(2), np.ones(2), np.ones(2), 0)
     with pytest.raises(ValueError, match="activation"):
         jacobian_products.first_layer_gradient_bound(np.eye(2), np.ones(2), np.ones(2), 2, "gelu")
+    for bad in [(0, 2), (0,), [0, 0], (-1, 0), (0.0, 0), (True, 0)]:
+        with pytest.raises(ValueError, match="entry"):
+            jacobian_products.first_layer_gradient_bound(np.eye(2), np.ones(2), np.ones(2), 2, entry=bad)

@@ -30,8 +30,15 @@ def _last_error(stderr: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("examples", nargs="*", type=Path, help="gallery scripts (default: all)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5], help="base seeds (integers)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
+    # ``--seeds 1 2 page.py``: the integers after --seeds are seeds, the rest are pages.
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--seeds" in argv:
+        i = argv.index("--seeds") + 1
+        while i < len(argv) and argv[i].lstrip("-").isdigit():
+            i += 1
+        argv = argv[: argv.index("--seeds")] + argv[i:] + argv[argv.index("--seeds") : i]
     args = parser.parse_args(argv)
     examples = [p.resolve() for p in args.examples] or sorted((ROOT / "gallery").glob("*/plot_*.py"))
     env = dict(os.environ, MPLBACKEND="Agg")

@@ -50,9 +50,11 @@ import numpy as np
 import torch
 
 from nntheory.diagnostics.dead_units import dead_unit_report, interval_bounds, relu_mlp_preactivations
+from nntheory.seeding import base_seed
 
-rng = np.random.default_rng(0)
-generator = torch.Generator().manual_seed(0)
+SEED = base_seed(0)  # override with NNTHEORY_SEED to rerun under another seed
+rng = np.random.default_rng(SEED)  # training inputs in (c)
+generator = torch.Generator().manual_seed(SEED)  # output weights in (b)
 
 W1 = np.array([[1.0, 0.5], [-0.5, 1.0]])
 b1 = np.array([-2.0, -2.0])
@@ -66,8 +68,12 @@ report = dead_unit_report(grid, lower, upper, [W1], [b1])
 print("max over a 401 x 401 grid of a_j(x):", a_grid.max(axis=0))
 print("interval bound b_j + ||w_j||_1:       ", a_hi)
 print("dead on the grid:", report.dead_on_samples[0], "  certified dead on the box:", report.dead_on_box[0])
+# The grid contains the maximising corners, so grid maximum and interval bound agree exactly: -0.5 < 0.
+np.testing.assert_allclose(a_grid.max(axis=0), [-0.5, -0.5], rtol=0, atol=1e-12)
+np.testing.assert_allclose(a_hi, b1 + np.abs(W1).sum(axis=1), rtol=0, atol=1e-12)
+assert report.dead_on_samples[0].all() and report.dead_on_box[0].all()
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharey=True)
 for j, ax in enumerate(axes):
     im = ax.pcolormesh(g, g, a_grid[:, j].reshape(g.size, g.size), cmap="Blues_r", vmin=-3.6, vmax=0, shading="auto")
     corner = np.sign(W1[j])
@@ -75,7 +81,8 @@ for j, ax in enumerate(axes):
     ax.set_xlabel("$x_1$", fontsize=12)
     ax.set_title(f"pre-activation $a_{j + 1}(x)$", fontsize=12)
     ax.set_aspect("equal")
-    ax.legend(fontsize=9, loc="lower left")
+    ax.tick_params(labelsize=10)
+    ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)  # below the panel, off the colour field
 axes[0].set_ylabel("$x_2$", fontsize=12)
 fig.colorbar(im, ax=axes, label="$a_j(x) = w_j^\\top x + b_j$")
 fig.suptitle("Both pre-activations are negative on all of $[-1,1]^2$: both units are dead", fontsize=13)
@@ -96,7 +103,8 @@ fig.suptitle("Both pre-activations are negative on all of $[-1,1]^2$: both units
 # gradients are zero for every input, whatever :math:`w^{(2)}` and
 # :math:`b^{(2)}` are. Through :math:`\partial \ell/\partial W^{(1)} =
 # \ell'(y)\, \partial y/\partial W^{(1)}` the same holds for any loss, so
-# gradient descent never changes :math:`W^{(1)}` and :math:`b^{(1)}`.
+# plain gradient descent (without weight decay) never changes
+# :math:`W^{(1)}` and :math:`b^{(1)}`.
 # (:math:`\partial y/\partial w^{(2)} = h = 0` as well, while
 # :math:`\partial y/\partial b^{(2)} = 1`: only the output bias still learns.)
 # We compute the per-input Jacobians with ``torch.autograd`` on a
@@ -114,10 +122,13 @@ def net(W1, b1, w2, b2, X):
     return torch.relu(X @ W1.T + b1) @ w2 + b2
 
 
-jac = torch.autograd.functional.jacobian(lambda W1, b1, w2, b2: net(W1, b1, w2, b2, X_grid), (W1_t, b1_t, w2_t, b2_t))
+jac = torch.autograd.functional.jacobian(lambda W1, b1, w2, b2: net(W1, b1, w2, b2, X_grid), (W1_t, b1_t, w2_t, b2_t), vectorize=True)
 names = ["dy/dW1", "dy/db1", "dy/dw2", "dy/db2"]
 for name, J in zip(names, jac):
     print(f"{name}: Jacobian shape {tuple(J.shape)}, max |entry| over the grid = {J.abs().max().item():.3g}")
+J_W1, J_b1, J_w2, J_b2 = jac
+assert torch.all(J_W1 == 0) and torch.all(J_b1 == 0)  # exactly zero at every input
+assert torch.all(J_w2 == 0) and torch.all(J_b2 == 1)  # h = 0, and dy/db2 = 1
 
 # %%
 # (c) Can weight decay revive a dead unit?
@@ -126,8 +137,15 @@ for name, J in zip(names, jac):
 # an :math:`L^2` penalty :math:`\tfrac{\lambda}{2}\|\theta\|^2` on the
 # decayed parameters :math:`\theta` (``weight_decay=λ`` in
 # ``torch.optim.SGD`` adds exactly :math:`\lambda\theta` to the gradient).
+# As the sheet sets it up, "weights" are all weights, :math:`W^{(1)}` and
+# :math:`w^{(2)}`, and "biases" are :math:`b^{(1)}` and :math:`b^{(2)}`.
 # While unit :math:`j` is dead on every training input, (b) says its data
-# gradients are zero, so only the decay acts. Write
+# gradients are zero, so only the decay acts on :math:`w_j` and :math:`b_j`.
+# (The output weight :math:`w^{(2)}_j` has data gradient
+# :math:`\ell'(y)\, h_j = 0` too, so it decays as well,
+# :math:`w^{(2)}_j(t) = \rho^t w^{(2)}_j(0)`; it does not enter
+# :math:`a_j`, so it does not decide whether the unit revives, only how
+# strongly a revived unit then speaks to the output.) Write
 # :math:`\rho = 1 - \eta\lambda`, with :math:`0 < \rho < 1` for any
 # sensible step (:math:`0 < \eta\lambda < 1`).
 #
@@ -185,29 +203,38 @@ rep = dead_unit_report(X_train.numpy(), lower, upper, [W1_init], [b1_init])
 print("dead on the training inputs:", rep.dead_on_samples[0])
 print("certified dead on the box:  ", rep.dead_on_box[0])
 print("dead on the data only:      ", rep.dead_on_samples_only[0])
+assert rep.dead_on_samples[0].all()  # all four start dead on the data
+assert list(rep.dead_on_box[0]) == [True, False, False, False]  # only the first on the whole box
 
 
 def train(decay_biases):
-    """GD with torch.optim.SGD; returns the max pre-activations (over data, over box) per step, each (n_steps + 1, 4)."""
+    """GD with torch.optim.SGD, weight decay on W1 and w2 (and on b1 and b2 if decay_biases).
+
+    Returns the max pre-activations over the data and over the box, and the
+    trajectories of b1 and w2, each of shape (n_steps + 1, 4).
+    """
     W1 = torch.tensor(W1_init, requires_grad=True)
     b1 = torch.tensor(b1_init, requires_grad=True)
     w2 = torch.full((4,), 0.5, dtype=torch.float64, requires_grad=True)
     b2 = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
-    decayed = [W1, b1] if decay_biases else [W1]
-    free = [w2, b2] if decay_biases else [b1, w2, b2]
-    opt = torch.optim.SGD([{"params": decayed, "weight_decay": wd}, {"params": free, "weight_decay": 0.0}], lr=lr)
-    data_max, box_max = [], []
+    groups = [{"params": [W1, w2, b1, b2] if decay_biases else [W1, w2], "weight_decay": wd}]
+    if not decay_biases:
+        groups.append({"params": [b1, b2], "weight_decay": 0.0})
+    opt = torch.optim.SGD(groups, lr=lr)
+    data_max, box_max, b1_path, w2_path = [], [], [], []
     for step in range(n_steps + 1):
         W, b = W1.detach().numpy(), b1.detach().numpy()
         data_max.append(relu_mlp_preactivations(X_train.numpy(), [W], [b])[0].max(axis=0))
         box_max.append(interval_bounds(lower, upper, [W], [b])[0][1])
+        b1_path.append(b.copy())
+        w2_path.append(w2.detach().numpy().copy())
         if step == n_steps:
             break
         opt.zero_grad()
         loss = 0.5 * ((net(W1, b1, w2, b2, X_train) - t_train) ** 2).mean()
         loss.backward()
         opt.step()
-    return np.array(data_max), np.array(box_max)
+    return np.array(data_max), np.array(box_max), np.array(b1_path), np.array(w2_path)
 
 
 runs = {"weights only": train(decay_biases=False), "weights and biases": train(decay_biases=True)}
@@ -221,12 +248,22 @@ predicted = {"weights only": rho**steps * a0_max + (1 - rho**steps) * b1_init, "
 # First t with rho^t < b / (b - max_x a(x; 0)), for the units with b > 0.
 t_pred = [int(np.floor(np.log(b / (b - a)) / np.log(rho))) + 1 if b > 0 else None for a, b in zip(a0_max, b1_init)]
 print(f"rho = {rho}; predicted first revival step (weights only): {t_pred}")
-for variant, (data_max, _) in runs.items():
+for variant, (data_max, _, b1_path, w2_path) in runs.items():
     revived = [int(np.argmax(data_max[:, j] > 0)) if np.any(data_max[:, j] > 0) else None for j in range(4)]
     dead_steps = np.cumsum(data_max > 0, axis=0) == 0  # still dead at every step so far
     err = np.abs(data_max - predicted[variant])[dead_steps].max()
-    print(f"decay on {variant}: first step with a positive pre-activation per unit {revived}; "
-          f"max |simulated - closed form| while dead = {err:.2e}")
+    # While unit j is dead its output weight only decays, and (weights only) its bias does not move.
+    w2_err = np.abs(w2_path - rho**steps * 0.5)[dead_steps].max()
+    print(f"decay on {variant}: first step with a positive pre-activation per unit {revived}")
+    print(f"    while dead: max |simulated - closed form| = {err:.1e}, max |w2_j(t) - rho^t w2_j(0)| = {w2_err:.1e}")
+    assert err < 1e-12 and w2_err < 1e-12, (err, w2_err)  # the closed form, to rounding
+    if variant == "weights only":
+        assert revived == t_pred, (revived, t_pred)  # exactly the units with b > 0, at the predicted steps
+        assert np.all(b1_path[dead_steps] == np.broadcast_to(b1_init, b1_path.shape)[dead_steps])
+        assert np.all(data_max[-1, b1_init > 0] > 0)  # the revived units are still alive at the end
+    else:
+        assert revived == [None] * 4  # no unit revives
+        assert np.all(data_max < 0)  # every pre-activation stays negative, creeping towards 0
 
 # %%
 # Figure: the largest pre-activation of each unit during training
@@ -235,20 +272,22 @@ for variant, (data_max, _) in runs.items():
 # :math:`[-1, 1]^2` (:math:`b_j + \|w_j\|_1`). A unit is alive on the data
 # once the solid line crosses zero.
 colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]  # Okabe–Ito
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
-for ax, (variant, (data_max, box_max)) in zip(axes, runs.items()):
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), sharey=True)
+for ax, (variant, (data_max, box_max, _, _)) in zip(axes, runs.items()):
     for j in range(4):
         ax.plot(steps[:, 0], data_max[:, j], "-", lw=2, color=colours[j], label=f"$b_{j + 1}(0) = {b1_init[j]:+.1f}$, over data")
         ax.plot(steps[:, 0], box_max[:, j], "--", lw=1.2, color=colours[j])
     ax.axhline(0.0, color="k", lw=0.8)
     ax.set_xlabel("gradient step $t$", fontsize=12)
-    ax.set_title(f"decay on {variant}", fontsize=12)
+    ax.set_title(f"decay on {variant}" + (" ($W^{(1)}, w^{(2)}$)" if variant == "weights only" else " (all parameters)"), fontsize=12)
     ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=10)
 axes[0].plot([], [], "k--", lw=1.2, label="dashed: over the box $[-1,1]^2$")
 axes[0].set_ylabel("max pre-activation $\\max_x a_j(x; t)$", fontsize=12)
-axes[0].legend(fontsize=9, loc="lower right")
-fig.suptitle("Decaying weights only revives exactly the units with positive bias; decaying biases too revives none", fontsize=12)
-fig.tight_layout()
+# One legend below both panels, where it cannot cover a curve.
+fig.legend(*axes[0].get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=3, frameon=False)
+fig.suptitle("Decaying weights only revives exactly the units with positive bias;\ndecaying biases too revives none", fontsize=12)
+fig.tight_layout(rect=(0, 0.11, 1, 1))
 
 # %%
 # What to notice

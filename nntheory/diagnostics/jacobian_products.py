@@ -141,23 +141,39 @@ def shared_weight_backprop(weight: np.ndarray, x: np.ndarray, grad_output: np.nd
     return SharedWeightBackprop(preactivations=pre, deltas=deltas, grad_first_layer=np.outer(deltas[0], x))
 
 
-def first_layer_gradient_bound(weight: np.ndarray, x: np.ndarray, grad_output: np.ndarray, n_layers: int, activation: str = "relu") -> float:
-    r"""Upper bound on :math:`\|\partial E/\partial W^{(1)}\|_F` from the product formula.
+def first_layer_gradient_bound(weight: np.ndarray, x: np.ndarray, grad_output: np.ndarray, n_layers: int, activation: str = "relu", entry: tuple[int, int] | None = None) -> float:
+    r"""Upper bound on the first-layer gradient from the product formula.
 
     Since :math:`\|D^{(k)}\|_2 \le c = \sup_a |h'(a)|` (1/4 for the
-    sigmoid, 1 for tanh and ReLU),
+    sigmoid, 1 for tanh and ReLU), the backward recursion gives
+    :math:`\|\delta^{(2)}\| \le (c\,\|W\|_2)^{N-1} \|\nabla_y E\|`, and
+    :math:`\partial E/\partial w^{(1)}_{ji} = \delta^{(2)}_j x_i`. Hence, for
+    one entry (``entry=(j, i)``; ``(0, 0)`` is :math:`w^{(1)}_{11}`),
 
     .. math::
 
-       \Big|\frac{\partial E}{\partial w^{(1)}_{11}}\Big| \le
+       \Big|\frac{\partial E}{\partial w^{(1)}_{ji}}\Big| = |x_i|\,|\delta^{(2)}_j|
+       \le |x_i|\, \big(c\,\|W\|_2\big)^{N-1} \|\nabla_y E\| ,
+
+    and for the whole matrix (``entry=None``, the default)
+
+    .. math::
+
        \Big\|\frac{\partial E}{\partial W^{(1)}}\Big\|_F =
        \|\delta^{(2)}\|\,\|x\| \le \|x\|\,\big(c\,\|W\|_2\big)^{N-1}
        \|\nabla_y E\| .
+
+    The entry bound is the tighter one for a single weight (it is attained,
+    e.g., by a diagonal :math:`W` whose largest entry is :math:`w_{jj}` with
+    :math:`\nabla_y E` along :math:`e_j` and the identity activation).
 
     Parameters
     ----------
     weight, x, grad_output, n_layers, activation
         As in :func:`shared_weight_backprop`.
+    entry : tuple of int, optional
+        ``(j, i)``: bound :math:`|\partial E/\partial w^{(1)}_{ji}|` (0-based
+        indices) instead of the Frobenius norm of the whole gradient.
 
     Returns
     -------
@@ -166,8 +182,17 @@ def first_layer_gradient_bound(weight: np.ndarray, x: np.ndarray, grad_output: n
     Raises
     ------
     ValueError
-        As in :func:`shared_weight_backprop`.
+        As in :func:`shared_weight_backprop`, or if ``entry`` is not a pair
+        of valid indices.
     """
     weight, x, grad_output = _check(weight, x, grad_output, n_layers, activation)
     factor = MAX_DERIVATIVE[activation] * np.linalg.norm(weight, 2)
-    return float(np.linalg.norm(x) * factor ** (n_layers - 1) * np.linalg.norm(grad_output))
+    if entry is None:
+        scale = np.linalg.norm(x)
+    else:
+        n = weight.shape[0]
+        ok = isinstance(entry, tuple) and len(entry) == 2 and all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) and 0 <= e < n for e in entry)
+        if not ok:
+            raise ValueError(f"entry must be a pair (j, i) of indices in [0, {n}), got {entry!r}")
+        scale = abs(x[entry[1]])
+    return float(scale * factor ** (n_layers - 1) * np.linalg.norm(grad_output))

@@ -8,9 +8,13 @@ import propagate_variance`` works:
   tensors (explicit ``generator``);
 * :mod:`~nntheory.initialization.propagation`: the layer-by-layer recursion
   for the second moment of the pre-activations (identity, ReLU, tanh by
-  quadrature) and the empirical pre-activations it predicts.
+  quadrature) and the empirical pre-activations it predicts;
+* :mod:`~nntheory.initialization.fluctuations`: exact finite-width
+  statistics for Gaussian weights (how far one network, probed with one
+  input, falls from the recursion; the exact moments of one ReLU neuron).
 """
 
+from nntheory.initialization.fluctuations import LogFluctuation, finite_width_log_moments, relu_neuron_moments
 from nntheory.initialization.propagation import (
     ACTIVATIONS,
     SignalPropagation,
@@ -34,4 +38,7 @@ __all__ = [
     "SignalPropagation",
     "propagate_variance",
     "empirical_preactivations",
+    "LogFluctuation",
+    "finite_width_log_moments",
+    "relu_neuron_moments",
 ]

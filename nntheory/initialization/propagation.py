@@ -31,6 +31,7 @@ moment :math:`m(q) = \E[\phi(h)^2]` is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -92,6 +93,15 @@ def relu_moments(q):
     return mean, second
 
 
+@lru_cache(maxsize=8)
+def _hermegauss(n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    # Computing the nodes solves an eigenproblem (~15 ms); the recursion asks for them once per layer.
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_points)
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
+
+
 def tanh_second_moment(q, n_points: int = 120):
     r""":math:`\E[\tanh(h)^2]` for :math:`h \sim \mathcal N(0, q)`, by numerical quadrature.
 
@@ -121,7 +131,7 @@ def tanh_second_moment(q, n_points: int = 120):
     """
     q = _check_q(q)
     n_points = _check_fan(n_points, "n_points")
-    nodes, weights = np.polynomial.hermite_e.hermegauss(n_points)
+    nodes, weights = _hermegauss(n_points)
     small = np.tanh(np.sqrt(np.minimum(q, 1.0))[..., None] * nodes) ** 2 @ weights / np.sqrt(2.0 * np.pi)
     h = np.linspace(-40.0, 40.0, 16001)  # (n_grid,)
     qq = np.maximum(q, 1.0)[..., None]
