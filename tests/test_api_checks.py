@@ -68,8 +68,6 @@ PENDING = {
     "nntheory.models.dropout": "ch5-generalization",
     "nntheory.dropout_regression": "ch5-generalization",
     "nntheory.implicit_regularization": "ch5-generalization",
-    "nntheory.initialization": "ch3-init",
-    "nntheory.diagnostics.jacobian_products": "ch3-init",
     "nntheory.numpy_nn.mlp": "ch2-backprop",
     "nntheory.models.mlp": "ch2-backprop",
     "nntheory.optim": "ch4-opt-a",
@@ -362,6 +360,9 @@ def _torch_optimizer():
     return opt
 
 
+_POINTS = np.array([[1.5, -2.0, 0.5], [0.3, 2.2, -1.1]])  # no row rounds to zero as integers
+
+
 def _quadratic(t: torch.Tensor) -> torch.Tensor:
     return 0.5 * (t * t).sum() + t[0] * t[-1]
 
@@ -640,18 +641,60 @@ CASES: dict[str, Case | str] = {
     "nntheory.diagnostics.lipschitz.lipschitz_upper_bound": Case(lambda: dict(module=_mlp()), accept=ok("any dtype: only the weights are read", ("module", "mismatched dtype"))),
     "nntheory.diagnostics.lipschitz.block_upper_bounds": Case(lambda: dict(net=nntheory.models.ResidualNet(3, 2, generator=_g())), accept=ok("any dtype: only the weights are read", ("net", "mismatched dtype"))),
     "nntheory.diagnostics.jacobian_products.SharedWeightBackprop": RESULT_TYPE,
-    "nntheory.diagnostics.jacobian_products.shared_weight_backprop": Case(lambda: dict(weight=np.eye(2) * 0.5, x=np.array([1.0, -1.0]), grad_output=np.array([0.2, 0.3]), n_layers=3, activation="relu")),
-    "nntheory.diagnostics.jacobian_products.first_layer_gradient_bound": Case(lambda: dict(weight=np.eye(2) * 0.5, x=np.array([1.0, -1.0]), grad_output=np.array([0.2, 0.3]), n_layers=3, activation="relu")),
+    **{
+        f"nntheory.diagnostics.jacobian_products.{fn}": Case(
+            lambda: dict(weight=np.eye(2) * 0.5, x=np.array([1.0, -1.0]), grad_output=np.array([0.2, 0.3]), n_layers=3, activation="relu"),
+            accept=ok(INT_TO_FLOAT, *each("weight x grad_output", "integer dtype")),
+        )
+        for fn in ("shared_weight_backprop", "first_layer_gradient_bound")
+    },
     # -- initialization
     "nntheory.initialization.propagation.SignalPropagation": RESULT_TYPE,
-    "nntheory.initialization.propagation.propagate_variance": Case(lambda: dict(n_layers=3, weight_variance=0.5, widths=4, activation="relu", input_second_moment=1.0)),
-    "nntheory.initialization.propagation.empirical_preactivations": Case(lambda: dict(X=np.ones((3, 2)), weights=[np.eye(2), np.ones((1, 2))], activation="tanh")),
-    "nntheory.initialization.propagation.relu_moments": Case(lambda: dict(q=np.array([0.5, 2.0]))),
-    "nntheory.initialization.propagation.second_moment": Case(lambda: dict(q=np.array([0.5, 2.0]), activation="tanh")),
-    "nntheory.initialization.propagation.tanh_second_moment": Case(lambda: dict(q=np.array([0.5, 2.0]), n_points=40)),
-    "nntheory.initialization.schemes.init_variance": Case(lambda: dict(scheme="xavier", fan_in=4, fan_out=3, gain=1.0)),
-    "nntheory.initialization.schemes.sample_weights": Case(lambda: dict(shape=(3, 4), scheme="kaiming", rng=_rng(), distribution="uniform", gain=1.0)),
-    "nntheory.initialization.schemes.init_": Case(lambda: dict(tensor=torch.empty(3, 4, dtype=torch.float64), scheme="lecun", generator=_g(), distribution="normal", gain=1.0)),
+    "nntheory.initialization.propagation.propagate_variance": Case(
+        lambda: dict(n_layers=3, weight_variance=0.5, widths=4, activation="relu", input_second_moment=1.0),
+        accept=ok("zero variance: a zero signal, exactly", ("weight_variance", "zero"), ("input_second_moment", "zero")),
+    ),
+    "nntheory.initialization.propagation.empirical_preactivations": Case(
+        lambda: dict(X=np.ones((3, 2)), weights=[np.eye(2), np.ones((1, 2))], activation="tanh"),
+        accept=ok(INT_TO_FLOAT, ("X", "integer dtype")) | ok("a network with one layer fewer", ("weights", "one fewer")),
+    ),
+    "nntheory.initialization.propagation.relu_moments": Case(lambda: dict(q=np.array([0.5, 2.0])), accept=ok(INT_TO_FLOAT, ("q", "integer dtype")) | ok(ELEMENTWISE, ("q", "wrong length"))),
+    "nntheory.initialization.propagation.second_moment": Case(lambda: dict(q=np.array([0.5, 2.0]), activation="tanh"), accept=ok(INT_TO_FLOAT, ("q", "integer dtype")) | ok(ELEMENTWISE, ("q", "wrong length"))),
+    "nntheory.initialization.propagation.tanh_second_moment": Case(lambda: dict(q=np.array([0.5, 2.0]), n_points=40), accept=ok(INT_TO_FLOAT, ("q", "integer dtype")) | ok(ELEMENTWISE, ("q", "wrong length"))),
+    "nntheory.initialization.schemes.init_variance": Case(lambda: dict(scheme="xavier", fan_in=4, fan_out=3, gain=1.0), accept=ok("gain 0: zero weights", ("gain", "zero"))),
+    "nntheory.initialization.schemes.sample_weights": Case(lambda: dict(shape=(3, 4), scheme="kaiming", rng=_rng(), distribution="uniform", gain=1.0), accept=ok("gain 0: zero weights", ("gain", "zero"))),
+    "nntheory.initialization.schemes.init_": Case(
+        lambda: dict(tensor=torch.zeros(3, 4, dtype=torch.float64), scheme="lecun", generator=_g(), distribution="normal", gain=1.0),
+        accept=ok("the values are overwritten", *each("tensor", "nan", "inf")) | ok(FLOAT32_OK, ("tensor", "mismatched dtype")) | ok("a 3 x 3 weight is as valid", ("tensor", "wrong width")) | ok("gain 0: zero weights", ("gain", "zero")),
+    ),
+    "nntheory.initialization.fluctuations.LogFluctuation": RESULT_TYPE,
+    "nntheory.initialization.fluctuations.finite_width_log_moments": Case(lambda: dict(widths=[4, 5, 3], activation="relu", random_input=False)),
+    "nntheory.initialization.fluctuations.relu_neuron_moments": Case(lambda: dict(fan_in=3, weight_variance=0.5), accept=ok("variance 0: the zero neuron", ("weight_variance", "zero"))),
+    # -- random matrices and the spin glass
+    "nntheory.random_matrices.goe": Case(lambda: dict(n=3, size=2, rng=_rng())),
+    "nntheory.random_matrices.pfaffian": Case(
+        lambda: dict(A=np.array([[0.0, 1.0, 2.0, 0.5], [-1.0, 0.0, 3.0, 1.0], [-2.0, -3.0, 0.0, 4.0], [-0.5, -1.0, -4.0, 0.0]])),
+        accept=ok("an integer matrix is a matrix of numbers", ("A", "integer dtype")),
+    ),
+    "nntheory.random_matrices.goe_index_distribution": Case(lambda: dict(n=3)),
+    "nntheory.random_matrices.goe_positive_definite_probability": Case(lambda: dict(n=3)),
+    "nntheory.spin_glass.couplings": Case(lambda: dict(n=3, rng=_rng())),
+    **{
+        f"nntheory.spin_glass.{fn}": Case(
+            lambda: dict(J=nntheory.spin_glass.couplings(3, _rng()), sigma=_POINTS.copy()),
+            accept=ok(INT_TO_FLOAT, *each("J sigma", "integer dtype")) | ok("an empty batch of points gives an empty result", ("sigma", "empty")),
+        )
+        for fn in ("energy", "gradient", "hessian", "riemannian_gradient", "riemannian_hessian_eigenvalues")
+    },
+    "nntheory.spin_glass.to_sphere": Case(lambda: dict(x=_POINTS.copy()), accept=ok(INT_TO_FLOAT, ("x", "integer dtype")) | ok("an empty batch of points gives an empty result", ("x", "empty")) | ok("any dimension", ("x", "wrong width"))),
+    "nntheory.spin_glass.descend": Case(
+        lambda: dict(J=nntheory.spin_glass.couplings(3, _rng()), starts=_POINTS.copy(), lr=0.05, n_steps=3),
+        accept=ok(INT_TO_FLOAT, *each("J starts", "integer dtype")) | ok("an empty batch of points gives an empty result", ("starts", "empty")) | ok("no step: the starts on the sphere", ("n_steps", "zero")),
+    ),
+    "nntheory.spin_glass.critical_points": Case(
+        lambda: dict(J=nntheory.spin_glass.couplings(3, _rng()), starts=_POINTS.copy(), n_iter=3, tol=1e-9, min_separation=1e-6),
+        accept=ok(INT_TO_FLOAT, *each("J starts", "integer dtype")) | ok("an empty batch of points gives an empty result", ("starts", "empty")) | ok("no Newton step: the starts on the sphere", ("n_iter", "zero")) | ok("separation 0 keeps every converged point", ("min_separation", "zero")),
+    ),
     # -- optim
     "nntheory.optim.rules.UpdateRule": RESULT_TYPE,
     "nntheory.optim.rules.SGDState": RESULT_TYPE,
