@@ -345,3 +345,39 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(ad, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_values_must_be_finite_numbers():
+    g = ad.Graph()
+    with pytest.raises(ValueError, match="^value must be a finite number"):
+        g.input(float("nan"), "x")
+    with pytest.raises(ValueError, match="^tangent must be a finite number"):
+        ad.Dual(1.0, float("inf"))
+    with pytest.raises(ValueError, match="^x must be a finite number"):
+        ad.exp(float("nan"))
+    assert ad.Dual(np.float32(0.5), np.int64(1)).value == 0.5  # numpy scalars are numbers
+    x = g.input(np.float64(2.0), "x")
+    assert (x * np.int64(3)).value == 6.0
+
+
+def test_jacobians_name_a_bad_f():
+    with pytest.raises(TypeError, match="^f must return a sequence of scalars"):
+        ad.jacobian_forward(lambda v: v[0] * v[1], [1.0, 2.0])
+    with pytest.raises(TypeError, match="^f must return a sequence of scalars .* at position 0"):
+        ad.jacobian_reverse(lambda v: [[v[0]]], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^f\(x\) for x of length 1 failed: IndexError"):
+        ad.jacobian_forward(lambda v: [v[0] * v[1]], [1.0])
+    with pytest.raises(TypeError, match="^f must be callable"):
+        ad.jacobian_reverse(3, [1.0])
+
+
+def test_format_table_arguments():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    ad.exp(x)
+    with pytest.raises(TypeError, match="^fmt must return a str"):
+        ad.format_table(g.trace(), fmt=lambda v: v)
+    with pytest.raises(TypeError, match="^precision must be an integer"):
+        ad.format_table(g.trace(), precision=2.5)
+    with pytest.raises(TypeError, match=r"^rows\[0\] must be a TraceEntry"):
+        ad.format_table([1.0])

@@ -315,3 +315,46 @@ def test_mlp_input_gradient_against_fd_and_skipping_it_changes_no_parameter_grad
         for i, layer in enumerate(model.layers):
             for k, g in layer.grads.items():
                 np.testing.assert_array_equal(g, with_dx[(i, k)])
+
+
+def test_layers_check_dtype_and_counts(rng):
+    layer = nn.Linear(3, 2, rng=rng)  # float64
+    with pytest.raises(TypeError, match=r"^x must have the layer's dtype float64, got float32"):
+        layer.forward(np.ones((4, 3), dtype=np.float32))  # used to compute in float64 silently
+    with pytest.raises(ValueError, match="^x must not be empty"):
+        layer.forward(np.ones((0, 3)))
+    layer.forward(np.ones((4, 3)))
+    with pytest.raises(TypeError, match="^dout must have the output's dtype float64, got float32"):
+        layer.backward(np.ones((4, 2), dtype=np.float32))
+    with pytest.raises(TypeError, match="^input_grad must be True or False"):
+        layer.backward(np.ones((4, 2)), input_grad="no")
+    with pytest.raises(TypeError, match="^in_features must be an integer"):
+        nn.Linear(2.0, 2, rng=rng)
+    with pytest.raises(ValueError, match="^gain must be a number > 0"):
+        nn.Linear(3, 2, rng=rng, gain=-1.0)
+    with pytest.raises(TypeError, match="^dtype must be numpy.float32 or numpy.float64"):
+        nn.Linear(3, 2, rng=rng, dtype=np.int64)
+    with pytest.raises(ValueError, match="^momentum must be a number >= 0 and <= 1"):
+        nn.BatchNorm1d(3, momentum=1.5)
+    with pytest.raises(ValueError, match="^momentum must be a finite number"):
+        nn.BatchNorm1d(3, momentum=float("nan"))
+    with pytest.raises(ValueError, match="^alpha must be a finite number"):
+        nn.ELU(alpha=float("inf"))
+    with pytest.raises(TypeError, match="^mode must be True or False"):
+        nn.ReLU().train("no")
+    # numpy scalars are numbers
+    assert nn.Linear(np.int64(3), np.int32(2), rng=rng, gain=np.float32(1.0)).params["weight"].shape == (2, 3)
+    assert nn.BatchNorm1d(np.int64(3), eps=np.float32(1e-5), momentum=np.float64(0.2)).momentum == pytest.approx(0.2)
+
+
+def test_loss_targets_are_checked():
+    with pytest.raises(ValueError, match=r"^target labels must lie in \[0, 1\] \(z has 2 columns\)"):
+        nn.SoftmaxCrossEntropy().forward(np.ones((2, 2)), np.array([0, 2]))
+    with pytest.raises(TypeError, match="^target must be integers"):
+        nn.SoftmaxCrossEntropy().forward(np.ones((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="^target must be finite"):
+        nn.CrossEntropy().forward(np.full((2, 2), 0.5), np.array([[np.nan, 1.0], [0.5, 0.5]]))
+    with pytest.raises(TypeError, match="^labels must be integers"):
+        nn.one_hot(np.array([0.5]), 2)
+    with pytest.raises(TypeError, match="^n_classes must be an integer"):
+        nn.one_hot(np.array([0, 1]), 2.0)

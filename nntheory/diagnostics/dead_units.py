@@ -98,9 +98,10 @@ def relu_mlp_preactivations(X, weights: Sequence, biases: Sequence) -> list[np.n
     Ws, bs = _check_layers(weights, biases, X.shape[1], f"the {X.shape[1]} features of X")
     out, z = [], X
     for l, (W, b) in enumerate(zip(Ws, bs)):
-        a = z @ W.T + b  # (n_samples, n_units)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            a = z @ W.T + b  # (n_samples, n_units)
         if not np.isfinite(a).all():  # overflow: a NaN unit would count as neither dead nor alive
-            raise ValueError(f"the pre-activations of layer {l} overflow (not finite); X and the weights are too large")
+            raise ValueError(f"the pre-activations of weights[{l}] overflow (not finite); X and the weights are too large")
         out.append(a)
         z = np.maximum(a, 0.0)
     return out
@@ -161,12 +162,13 @@ def interval_bounds(lower, upper, weights: Sequence, biases: Sequence) -> list[t
     Ws, bs = _check_layers(weights, biases, lo.shape[0], f"the {lo.shape[0]} features of lower and upper")
     bounds = []
     for l, (W, b) in enumerate(zip(Ws, bs)):
-        centre, radius = (lo + hi) / 2.0, (hi - lo) / 2.0
-        mid = W @ centre + b
-        spread = np.abs(W) @ radius
-        a_lo, a_hi = mid - spread, mid + spread
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            centre, radius = (lo + hi) / 2.0, (hi - lo) / 2.0
+            mid = W @ centre + b
+            spread = np.abs(W) @ radius
+            a_lo, a_hi = mid - spread, mid + spread
         if not (np.isfinite(a_lo).all() and np.isfinite(a_hi).all()):
-            raise ValueError(f"the interval bounds of layer {l} overflow (not finite); the box or the weights are too large")
+            raise ValueError(f"the interval bounds of weights[{l}] overflow (not finite); the box or the weights are too large")
         bounds.append((a_lo, a_hi))
         lo, hi = np.maximum(a_lo, 0.0), np.maximum(a_hi, 0.0)
     return bounds
