@@ -3,22 +3,33 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nntheory import deep_linear
 
 
+def _scalar_gd_losses(w1, w2, a1, a2, k_max, max_loss=1e100):
+    """Independent reference: losses at steps 0..k_max in plain Python floats.
+
+    The divergence rule written out step by step: the run diverges at the
+    first step j >= 0 whose loss 0.5 * (w1 * w2)^2 is not <= max_loss, and
+    every loss from step j on is inf.
+    """
+    w1, w2, a1, a2 = float(w1), float(w2), float(a1), float(a2)
+    losses, diverged = [], False
+    for k in range(k_max + 1):
+        if k > 0:
+            w1, w2 = w1 * (1.0 - a1 * (w2 * w2)), w2 * (1.0 - a2 * (w1 * w1))
+        p = w1 * w2  # Python float arithmetic overflows to inf, it does not raise
+        loss = 0.5 * (p * p)
+        diverged = diverged or not loss <= max_loss
+        losses.append(np.inf if diverged else loss)
+    return losses
+
+
 def _scalar_gd_loss(w1, w2, a1, a2, k, max_loss=1e100):
-    """Independent reference: the update in plain Python floats."""
-    w1, w2 = float(w1), float(w2)
-    for _ in range(k):
-        w1, w2 = w1 * (1.0 - a1 * (w2 * w2)), w2 * (1.0 - a2 * (w1 * w1))
-        try:
-            loss = 0.5 * (w1 * w2) ** 2
-        except OverflowError:
-            return np.inf
-        if not loss <= max_loss:
-            return np.inf
-    return 0.5 * (w1 * w2) ** 2
+    return _scalar_gd_losses(w1, w2, a1, a2, k, max_loss)[k]
 
 
 def test_population_loss_matches_monte_carlo(rng):
@@ -83,7 +94,91 @@ def test_trajectory_agrees_with_losses(rng):
     a1 = rng.uniform(0.05, 0.6, size=5)
     traj = deep_linear.gd_trajectory(1.0, 1.2, a1, 0.3, 30)
     losses = deep_linear.gd_losses(1.0, 1.2, a1, 0.3, [0, 7, 30])
-    np.testing.assert_allclose(traj.loss[[0, 7, 30]], losses, rtol=1e-12)
+    np.testing.assert_array_equal(traj.loss[[0, 7, 30]], losses)
+
+
+# Issue 14, wrong result 5: divergence was tested only every 4 steps (and at
+# recorded steps), so a run that passed max_loss and came back in between was
+# missed, and the loss at step 12 depended on whether step 1 was requested.
+def test_issue14_transient_divergence_is_caught_whatever_steps_are_requested():
+    args = (1.0, -1.75, 0.94, 0.09)
+    ref = _scalar_gd_losses(*args, 12, max_loss=2.0)
+    # The premise: the loss passes 2 at step 1 and would be far below it at step 12.
+    assert ref[0] < 2.0 and np.isinf(ref[1])
+    assert _scalar_gd_loss(*args, 12, max_loss=np.inf) < 1e-3
+    alone = deep_linear.gd_losses(*args, [12], max_loss=2.0)
+    together = deep_linear.gd_losses(*args, [1, 12], max_loss=2.0)
+    assert np.isinf(alone[0]) and np.isinf(together).all()
+    np.testing.assert_array_equal(deep_linear.gd_trajectory(*args, 12, max_loss=2.0).loss, ref)
+
+
+# Issue 14, wrong result 6: at step 0 gd_trajectory ignored the threshold
+# (8.0) while gd_losses applied it (inf).
+def test_issue14_initial_loss_above_threshold_is_diverged_in_both():
+    losses = deep_linear.gd_losses(2.0, 2.0, 0.1, 0.1, [0, 3], max_loss=2.0)
+    traj = deep_linear.gd_trajectory(2.0, 2.0, 0.1, 0.1, 3, max_loss=2.0)
+    assert deep_linear.population_loss(2.0, 2.0) == 8.0
+    assert np.isinf(losses).all() and np.isinf(traj.loss).all()
+    assert np.isnan(traj.w1).all() and np.isnan(traj.w2).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    w=st.tuples(st.floats(-2.5, 2.5), st.floats(-2.5, 2.5)),
+    rates=st.tuples(st.floats(0.0, 4.0), st.floats(0.0, 4.0)),
+    max_loss=st.floats(1e-3, 1e3),
+    steps=st.lists(st.integers(0, 40), min_size=1, max_size=6),
+)
+def test_each_step_is_independent_of_the_other_requested_steps(w, rates, max_loss, steps):
+    ref = _scalar_gd_losses(*w, *rates, max(steps), max_loss=max_loss)
+    together = deep_linear.gd_losses(*w, *rates, steps, max_loss=max_loss)
+    traj = deep_linear.gd_trajectory(*w, *rates, max(steps), max_loss=max_loss)
+    for got, k in zip(together, steps):
+        alone = deep_linear.gd_losses(*w, *rates, [k], max_loss=max_loss)[0]
+        assert got == alone == ref[k] == traj.loss[k], (k, got, alone, ref[k], traj.loss[k])
+
+
+def test_threshold_is_the_computed_loss_exactly():
+    # Rates 0 keep the weights fixed, so the loss is the same at every step.
+    w1, w2 = 1.1, 1.3
+    loss = 0.5 * ((w1 * w2) * (w1 * w2))
+    for max_loss, diverged in [(loss, False), (np.nextafter(loss, 0.0), True)]:
+        losses = deep_linear.gd_losses(w1, w2, 0.0, 0.0, [0, 1, 5], max_loss=max_loss)
+        traj = deep_linear.gd_trajectory(w1, w2, 0.0, 0.0, 5, max_loss=max_loss)
+        assert np.isinf(losses).all() == diverged and np.isinf(traj.loss).all() == diverged
+        if not diverged:
+            assert (losses == loss).all() and (traj.loss == loss).all()
+
+
+def test_threshold_boundary_at_random_products(rng):
+    # For products p at and next to the largest one allowed, the library and
+    # the scalar rule 0.5 * p**2 <= max_loss must agree, float for float.
+    for max_loss in 10.0 ** rng.uniform(-300, 300, size=200):
+        p = np.sqrt(2.0 * max_loss)
+        for x in [np.nextafter(np.nextafter(p, 0), 0), np.nextafter(p, 0), p, np.nextafter(p, np.inf), np.nextafter(np.nextafter(p, np.inf), np.inf)]:
+            expected = np.inf if not 0.5 * (x * x) <= max_loss else 0.5 * (x * x)
+            assert deep_linear.gd_losses(x, 1.0, 0.0, 0.0, [0, 2], max_loss=max_loss)[1] == expected
+            assert deep_linear.gd_trajectory(x, 1.0, 0.0, 0.0, 2, max_loss=max_loss).loss[2] == expected
+
+
+def test_overflow_is_divergence_even_without_a_finite_threshold():
+    for max_loss in (np.finfo(float).max, np.inf):
+        out = deep_linear.gd_losses(1e200, 1e200, 0.0, 0.0, [0, 1], max_loss=max_loss)
+        traj = deep_linear.gd_trajectory(1e200, 1e200, 0.0, 0.0, 1, max_loss=max_loss)
+        assert np.isinf(out).all() and np.isinf(traj.loss).all()
+
+
+def test_large_grids_run_in_blocks_with_the_same_results(rng):
+    # 70,000 runs are processed in two blocks; gd_trajectory has no blocks.
+    a1 = rng.uniform(0.0, 2.0, size=(350, 200))
+    a2 = rng.uniform(0.0, 2.0, size=(350, 200))
+    out = deep_linear.gd_losses(1.0, 1.5, a1, a2, [0, 5, 30], max_loss=50.0)
+    traj = deep_linear.gd_trajectory(1.0, 1.5, a1, a2, 30, max_loss=50.0)
+    np.testing.assert_array_equal(out, traj.loss[[0, 5, 30]])
+    assert np.isinf(out[-1]).any() and np.isfinite(out[-1]).any()
+    for i, j in zip(rng.integers(350, size=30), rng.integers(200, size=30)):
+        ref = _scalar_gd_losses(1.0, 1.5, a1[i, j], a2[i, j], 30, max_loss=50.0)
+        assert out[:, i, j].tolist() == [ref[0], ref[5], ref[30]]
 
 
 def test_flow_invariant_change_per_step(rng):

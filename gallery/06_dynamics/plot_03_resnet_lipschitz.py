@@ -15,9 +15,11 @@ The claims, each checked below: :math:`\\operatorname{Lip}(T) \\le 1 +
 both bounds are attained by some network, so they cannot be improved
 without further assumptions; random networks of this kind stretch far less
 than :math:`2^L`; and with batch normalisation in the branch the test-time
-Lipschitz constant is set by the running variances seen in training, which
-can make it arbitrarily large, while in training mode the network is not
-even a function of a single input.
+Lipschitz constant is set by the running variances seen in training: it can
+be far above 2 (up to :math:`1 + |\gamma|/\sqrt\varepsilon`, about 317 for
+:math:`\gamma = 1` and :math:`\varepsilon = 10^{-5}`, and unbounded as the
+learnable scale :math:`\gamma` grows) or below 2, while in training mode the
+network is not even a function of a single input.
 """
 
 # %%
@@ -57,17 +59,29 @@ from torch import nn
 from nntheory.diagnostics.lipschitz import lipschitz_lower_bound, lipschitz_upper_bound, optimized_secant_lower_bound, secant_lower_bound
 from nntheory.models.residual import ResidualBlock, ResidualNet
 
+from nntheory.seeding import base_seed
+
 # sphinx_gallery_thumbnail_number = 1
-generator = torch.Generator().manual_seed(0)
+SEED = base_seed(0)
+generator = torch.Generator().manual_seed(SEED)
 torch.set_default_dtype(torch.float64)
+# Networks this small run fastest on one thread; sphinx-gallery restores the
+# dtype and the thread count after the page.
+torch.set_num_threads(1)
 DIM = 16
 
 block = ResidualBlock(DIM, hidden=32, generator=generator)
 probe = torch.randn(512, DIM, generator=generator)
-print(f"random block: upper bound {lipschitz_upper_bound(block):.4f} = 1 + {lipschitz_upper_bound(block.branch):.4f} (bound for F)")
-print(f"random block: Jacobian lower bound {lipschitz_lower_bound(block, probe, generator=generator):.4f}")
+block_upper, branch_upper = lipschitz_upper_bound(block), lipschitz_upper_bound(block.branch)
+block_jac = lipschitz_lower_bound(block, probe, generator=generator)
+print(f"random block: upper bound {block_upper:.4f} = 1 + {branch_upper:.4f} (bound for F)")
+print(f"random block: Jacobian lower bound {block_jac:.4f}")
 pairs = probe + 1e-3 * torch.randn(512, DIM, generator=generator)
-print(f"random block: secant lower bound {secant_lower_bound(block, probe, pairs):.4f}")
+block_secant = secant_lower_bound(block, probe, pairs)
+print(f"random block: secant lower bound {block_secant:.4f}")
+# "every weight divided by its exact spectral norm, so Lip(F) <= 1": the bound for F is 1, for T 1 + 1
+assert abs(branch_upper - 1) < 1e-9 and abs(block_upper - 2) < 1e-9, (branch_upper, block_upper)
+assert block_secant <= block_jac * (1 + 1e-6) and block_jac <= block_upper, (block_secant, block_jac, block_upper)  # lower bounds stay below the bound
 
 
 def make_tight(net):
@@ -82,7 +96,9 @@ def make_tight(net):
 
 tight_block = make_tight(ResidualNet(DIM, n_blocks=1, generator=generator))
 positive = torch.rand(64, DIM, generator=generator) + 0.1  # where ReLU(x) = x
-print(f"tight block F(x) = x: Jacobian lower bound {lipschitz_lower_bound(tight_block, positive, generator=generator):.6f}")
+tight_measured = lipschitz_lower_bound(tight_block, positive, generator=generator)
+print(f"tight block F(x) = x: Jacobian lower bound {tight_measured:.6f}")
+assert abs(tight_measured - 2) < 1e-9, tight_measured  # "the bound is attained: T(x) = 2x"
 
 # %%
 # (b) The whole network: :math:`\operatorname{Lip}(f) \le 2^L`
@@ -127,7 +143,13 @@ for L, u, t, lo, op in zip(depths, upper, tight, lower, optimised):
     print(f"{L:2d} {2.0**L:6.0f} {u:8.2f} {t:7.2f} {lo.min():6.3f} {lo.max():7.3f} {op:8.3f}")
 print(f"random nets: lower bound grows by a factor of about {growth:.3f} per block")
 print(f"largest lower bound / upper bound over the random nets: {np.max(np.maximum(lower.max(axis=1), optimised) / upper):.3f}")
-print(f"gain of the ascent over random probing: at most {np.max(optimised / lower[:, -1]):.3f}x")
+ascent_gain = np.max(optimised / lower[:, -1])
+print(f"gain of the ascent over random probing: at most {ascent_gain:.3f}x")
+np.testing.assert_allclose(upper, 2.0**depths, rtol=1e-9)  # the architecture bound is 2^L
+np.testing.assert_allclose(tight, 2.0**depths, rtol=1e-9)  # "identity branches sit exactly on 2^L"
+assert np.all(np.maximum(lower.max(axis=1), optimised) <= upper), "a lower bound above the upper bound"
+assert growth < 1.25, growth  # "random networks grow much more slowly" than the factor 2 per block
+assert ascent_gain < 1.2, ascent_gain  # "raises the bound by only the printed small factor"
 
 fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
 ax.semilogy(depths, 2.0**depths, "k-", lw=2, label=r"bound $2^L$")
@@ -178,11 +200,18 @@ plt.show()
 #    the running variances seen in training. A feature with small variance
 #    gets a large gain; a feature that is (almost) constant on the training
 #    data gets gain up to :math:`|\gamma_j|/\sqrt{\varepsilon}`, about 316 for
-#    :math:`\varepsilon = 10^{-5}`. No weight normalisation of the linear maps
+#    :math:`\gamma_j = 1` and :math:`\varepsilon = 10^{-5}` (and :math:`\gamma_j`
+#    is learned, so nothing bounds it). No weight normalisation of the linear maps
 #    prevents this, so a branch with batch norm is no longer 1-Lipschitz and
 #    the bound :math:`2^L` is lost (the product of per-block bounds becomes
-#    :math:`\prod_l (1 + \operatorname{Lip}(\mathrm{BN}_l))`, with constants only
-#    known after training).
+#    :math:`\prod_l (1 + \operatorname{Lip}(F_l))` with
+#    :math:`\operatorname{Lip}(F_l) \le \|\tilde W_{2,l}\|_2 \,
+#    \operatorname{Lip}(\mathrm{BN}_l)\, \|\tilde W_{1,l}\|_2 =
+#    \operatorname{Lip}(\mathrm{BN}_l)` for spectrally normalised weights, so
+#    :math:`\operatorname{Lip}(f) \le \prod_l (1 + \operatorname{Lip}(\mathrm{BN}_l))`,
+#    with constants only known after training). The gain can just as well be
+#    *small*: a feature with a large running variance is shrunk, and then
+#    the block's constant falls below 2.
 # 2. **Training and test networks are different functions.** The guarantee
 #    one could prove for the training-time network does not transfer, and the
 #    test-time constant changes whenever the running statistics are
@@ -216,16 +245,25 @@ def collect_running_stats(blk, scale, gen, n_batches=100):
 
 
 scales = np.logspace(-3, 1, 9)
-bn_upper, bn_lower, min_var = [], [], []
+bn_upper, bn_lower, min_var, bn_gain_formula, bn_gain_measured = [], [], [], [], []
 for s in scales:
-    blk = collect_running_stats(bn_block(seed=3), float(s), generator)  # same weights for every s
+    blk = collect_running_stats(bn_block(seed=SEED + 3), float(s), generator)  # same weights for every s
     bn_upper.append(lipschitz_upper_bound(blk))
     probe = float(s) * torch.randn(256, DIM, generator=generator)
     bn_lower.append(lipschitz_lower_bound(blk, probe, n_iter=20, generator=generator))
-    min_var.append(blk.branch[1].running_var.min().item())
-print(" input std s   min running var   upper bound   measured lower bound")
-for s, v, u, lo in zip(scales, min_var, bn_upper, bn_lower):
-    print(f"{s:11.3g} {v:17.3g} {u:13.2f} {lo:22.2f}")
+    bn = blk.branch[1]
+    min_var.append(bn.running_var.min().item())
+    # Lip(BN) = max_j |gamma_j| / sqrt(var_j + eps), against the measured norm of the (diagonal) BN Jacobian
+    bn_gain_formula.append((bn.weight.abs() / torch.sqrt(bn.running_var + bn.eps)).max().item())
+    jac = torch.autograd.functional.jacobian(bn, torch.randn(1, 32, generator=generator)).reshape(32, 32)
+    bn_gain_measured.append(torch.linalg.matrix_norm(jac, ord=2).item())
+print(" input std s   min running var   Lip(BN)   upper bound for T   measured lower bound for T")
+for s, v, g, u, lo in zip(scales, min_var, bn_gain_formula, bn_upper, bn_lower):
+    print(f"{s:11.3g} {v:17.3g} {g:9.2f} {u:19.2f} {lo:28.2f}")
+bn_upper, bn_lower = np.array(bn_upper), np.array(bn_lower)
+np.testing.assert_allclose(bn_gain_measured, bn_gain_formula, rtol=1e-10)  # the formula for Lip(BN), against autograd's Jacobian
+np.testing.assert_allclose(bn_upper, 1 + np.array(bn_gain_formula), rtol=1e-6)  # Lip(T) <= 1 + ||W2|| Lip(BN) ||W1|| = 1 + Lip(BN)
+assert np.all(bn_lower <= bn_upper * (1 + 1e-9))
 
 fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
 ax.loglog(scales, bn_lower, "o-", color="#0072B2", lw=2, label="with batch norm (eval mode): measured lower bound")
@@ -234,22 +272,35 @@ ax.axhline(2.0, color="k", lw=2, label=r"without batch norm: $\mathrm{Lip}(T) \l
 ax.set_xlabel(r"standard deviation $s$ of the training inputs", fontsize=12)
 ax.set_ylabel(r"$\mathrm{Lip}(T)$ at test time", fontsize=12)
 ax.legend(fontsize=9, loc="upper right")
-ax.set_title("With batch norm the test-time constant is set by the training data\n"
-             r"and grows like $1/s$ for small input scales", fontsize=11)
+ax.set_title("With batch norm the test-time constant is set by the training data:\n"
+             r"about $\propto 1/s$ in the middle, capped near $1/\sqrt{\varepsilon}$ for tiny $s$, below 2 for large $s$", fontsize=11)
 plt.show()
 
 # %%
 # The same weights, the same architecture: only the data the running
 # statistics were collected on differ, and the test-time Lipschitz constant
-# of the block ranges over orders of magnitude (measured, not just bounded:
-# the lower bounds are far above 2). For tiny input scales the gain saturates
-# at :math:`1/\sqrt{\hat\sigma^2 + \varepsilon}`, where :math:`\varepsilon`
-# takes over.
+# of the block ranges over two orders of magnitude (measured, not just
+# bounded: for small input scales the lower bounds are far above 2). The
+# running variances scale like :math:`s^2`, so over the middle of the range
+# the gain :math:`1/\sqrt{\hat\sigma^2 + \varepsilon}` falls like
+# :math:`1/s`; for tiny :math:`s` the variances drop below
+# :math:`\varepsilon`, which takes over and caps the gain near
+# :math:`1/\sqrt{\varepsilon} \approx 316`; for large :math:`s` the gain is
+# below 1 and the block's bound :math:`1 + \operatorname{Lip}(\mathrm{BN})`
+# falls *below* 2 (at :math:`s = 10` at the latest): batch norm can shrink
+# the constant as well as inflate it.
+mid = (scales >= 0.03) & (scales <= 0.35)
+slope = np.polyfit(np.log(scales[mid]), np.log(bn_upper[mid] - 1), 1)[0]
+print(f"log-log slope of Lip(BN) = upper - 1 against s for 0.03 <= s <= 0.35: {slope:.2f}")
+assert -1.15 < slope < -0.85, slope  # "falls like 1/s over the middle of the range"
+assert bn_upper[0] <= 1 + 1 / np.sqrt(1e-5) and bn_upper[0] > 0.9 * (1 + 1 / np.sqrt(1e-5)), bn_upper[0]  # "capped near 316"
+assert bn_upper[0] / bn_upper[1] < 1.1, bn_upper[:2]  # saturation at tiny s
+assert bn_lower.max() > 50 and bn_upper[-1] < 2, (bn_lower, bn_upper)  # far above 2; and below 2 at s = 10
 #
 # Second, training mode: the output for a fixed input changes with its batch
 # mates, so no constant :math:`K` with
 # :math:`\|f(x) - f(y)\| \le K \|x - y\|` can hold (take :math:`x = y`).
-blk = collect_running_stats(bn_block(seed=3), 1.0, generator)
+blk = collect_running_stats(bn_block(seed=SEED + 3), 1.0, generator)
 blk.train()
 x0 = torch.randn(1, DIM, generator=generator)
 with torch.no_grad():
@@ -257,14 +308,19 @@ with torch.no_grad():
     out_b = blk(torch.cat([x0, 3.0 * torch.randn(31, DIM, generator=generator)]))[0]
     blk.eval()
     out_eval = blk(x0)[0]
-print(f"same x in two batches (training mode): ||difference of outputs|| = {torch.linalg.norm(out_a - out_b):.3f}")
-print(f"same x, training mode vs eval mode:      ||difference of outputs|| = {torch.linalg.norm(out_a - out_eval):.3f}")
+batch_diff, mode_diff = torch.linalg.norm(out_a - out_b).item(), torch.linalg.norm(out_a - out_eval).item()
+print(f"same x in two batches (training mode): ||difference of outputs|| = {batch_diff:.3f}")
+print(f"same x, training mode vs eval mode:      ||difference of outputs|| = {mode_diff:.3f}")
+assert batch_diff > 0.05 and mode_diff > 0.01, (batch_diff, mode_diff)  # "the output for a fixed input changes"
+raised = False
 try:
     blk.train()
     lipschitz_upper_bound(blk)
 except ValueError as err:
+    raised = True
     print("lipschitz_upper_bound in training mode raises ValueError:")
     print(" ", err)
+assert raised
 
 # %%
 # What to notice
@@ -281,9 +337,13 @@ except ValueError as err:
 #   and every measured lower bound stayed below the upper bound.
 # * (c) Batch norm breaks the guarantee: at test time it is an affine map with
 #   gain :math:`\max_j |\gamma_j|/\sqrt{\hat\sigma_j^2 + \varepsilon}`, fixed by
-#   the training data's running variances and unbounded by the architecture
+#   the training data's running variances and not bounded by the architecture
 #   (measured above: far above 2 when the training inputs have a small
-#   scale); the network used in training is a different function from the one
+#   scale, capped only by :math:`|\gamma_j|/\sqrt{\varepsilon}`, and below 2 when
+#   they have a large one); the product bound becomes
+#   :math:`\prod_l (1 + \operatorname{Lip}(F_l))` with
+#   :math:`\operatorname{Lip}(F_l) \le \operatorname{Lip}(\mathrm{BN}_l)`
+#   for spectrally normalised weights; the network used in training is a different function from the one
 #   used at test time; and in training mode the output for one input depends
 #   on the rest of the batch, so there is no per-input Lipschitz constant at
 #   all.
