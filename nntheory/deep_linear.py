@@ -40,11 +40,12 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from nntheory import _checks
 
 __all__ = [
     "population_loss",
@@ -59,14 +60,10 @@ __all__ = [
 
 
 def _as_float_array(value, name: str) -> np.ndarray:
-    """Return ``value`` as a float64 array or raise a ``TypeError`` naming it."""
+    """Return ``value`` as a finite, non-empty float64 array or raise a ``TypeError``/``ValueError`` naming it."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a real number or array of reals, got bool")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a real number or array of reals, got {type(value).__name__}") from err
-    return arr
+    return _checks.check_array(value, name, dtype=np.float64)
 
 
 def _as_float_arrays(**values) -> tuple[list[np.ndarray], tuple[int, ...]]:
@@ -205,9 +202,7 @@ def _product_bound(max_loss) -> float:
     ``max_loss`` above the largest float is capped to it, so an overflowed
     loss always counts as divergence.
     """
-    if isinstance(max_loss, (bool, np.bool_)) or not isinstance(max_loss, numbers.Real) or not max_loss > 0:
-        raise ValueError(f"max_loss must be a positive number, got {max_loss!r}")
-    m = min(float(max_loss), _FLOAT_MAX)
+    m = min(_checks.check_real(max_loss, "max_loss", low=0, low_open=True, finite=False), _FLOAT_MAX)
     # Bisection on the bit patterns of non-negative floats, which are ordered
     # like the floats: at most 63 halvings, whatever max_loss (a walk by ulps
     # from sqrt(2 max_loss) could take ~10**15 steps for huge or subnormal ones).
@@ -229,17 +224,9 @@ def _within(w1: np.ndarray, w2: np.ndarray, bound: float) -> np.ndarray:
 
 
 def _check_steps(steps) -> np.ndarray:
-    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool):
-        steps = [steps]
-    try:
-        arr = np.asarray(list(steps))
-    except TypeError as err:
-        raise TypeError("steps must be an int or a sequence of ints") from err
-    if arr.size == 0 or arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError("steps must be a non-empty sequence of ints")
-    if np.any(arr < 0):
-        raise ValueError(f"steps must be non-negative, got {arr.tolist()}")
-    return arr.astype(np.int64)
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, (bool, np.bool_)):
+        return np.array([_checks.check_int(steps, "steps", low=0)], dtype=np.int64)
+    return np.array(_checks.check_int_sequence(steps, "steps", low=0), dtype=np.int64)
 
 
 def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: float = 1e100) -> np.ndarray:
@@ -277,10 +264,12 @@ def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: 
     Raises
     ------
     ValueError
-        If a learning rate is negative or not finite, a step count is
-        negative, or ``max_loss`` is not positive.
+        If a weight or learning rate is not finite (or empty), a learning
+        rate is negative, a step count is negative, or ``max_loss`` is not
+        positive.
     TypeError
-        If ``steps`` is not an int or a sequence of ints.
+        If ``steps`` is not an int or a sequence of ints (``2.5`` is
+        refused, not truncated).
     """
     steps_arr = _check_steps(steps)
     bound = _product_bound(max_loss)
@@ -380,13 +369,12 @@ def gd_trajectory(w1_0, w2_0, alpha1, alpha2, n_steps: int, max_loss: float = 1e
     Raises
     ------
     ValueError
-        On negative or non-finite learning rates, a negative ``n_steps`` or
-        a ``max_loss`` that is not positive.
+        On non-finite weights, negative or non-finite learning rates, a
+        negative ``n_steps`` or a ``max_loss`` that is not positive.
+    TypeError
+        If ``n_steps`` is not an int.
     """
-    if not isinstance(n_steps, numbers.Integral) or isinstance(n_steps, bool):
-        raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be non-negative, got {n_steps}")
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
     bound = _product_bound(max_loss)
     (w1, w2, alpha1, alpha2), shape = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)

@@ -63,7 +63,6 @@ PENDING = {
     "nntheory.sweep": "ch5-double-descent",
     "nntheory.newton": "ch5-double-descent",
     "nntheory.data.teacher_student": "ch5-double-descent",
-    "nntheory.deep_linear": "ch6-dynamics",
     "nntheory.bagging": "ch5-generalization",
     "nntheory.models.dropout": "ch5-generalization",
     "nntheory.dropout_regression": "ch5-generalization",
@@ -160,6 +159,8 @@ DIVERGED = "a diverged network's loss is NaN or inf, not an error (training swee
 PREDICTION = "predictions of a diverged model give a NaN loss, as they should; only the data y is checked"
 FLOAT32_OK = "any floating dtype works here (nothing else to match)"
 SPLIT_ONLY = "the split only permutes rows; values are not computed with"
+BROADCAST = "arguments broadcast against each other (documented): a length-1 array is valid"
+NO_THRESHOLD = "max_loss=inf: only float overflow counts as divergence (documented)"
 NEW_FIGURE = "None: a new figure of the drawing's size (documented)"
 TENSOR_READ = "torch tensors are accepted (documented: numpy or torch) and read with .detach().numpy()"
 
@@ -737,13 +738,28 @@ CASES: dict[str, Case | str] = {
     # -- single exercises
     "nntheory.deep_linear.GDTrajectory": RESULT_TYPE,
     **{
-        f"nntheory.deep_linear.{fn}": Case(lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5])))
+        f"nntheory.deep_linear.{fn}": Case(
+            lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5])),
+            accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+        )
         for fn in ("population_loss", "gradient", "hessian")
     },
-    "nntheory.deep_linear.gd_step": Case(lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2)),
-    "nntheory.deep_linear.flow_invariant": Case(lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2)),
-    "nntheory.deep_linear.gd_trajectory": Case(lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, n_steps=5, max_loss=1e6)),
-    "nntheory.deep_linear.gd_losses": Case(lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, steps=[0, 3, 5], max_loss=1e6)),
+    "nntheory.deep_linear.gd_step": Case(
+        lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")),
+    ),
+    "nntheory.deep_linear.flow_invariant": Case(
+        lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+    ),
+    "nntheory.deep_linear.gd_trajectory": Case(
+        lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, n_steps=5, max_loss=1e6),
+        accept=ok("any real initial weight", *each("w1_0 w2_0", "negative", "zero")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")) | ok("no step: the initial point", ("n_steps", "zero")) | ok(NO_THRESHOLD, ("max_loss", "inf")),
+    ),
+    "nntheory.deep_linear.gd_losses": Case(
+        lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, steps=[0, 3, 5], max_loss=1e6),
+        accept=ok("any real initial weight", *each("w1_0 w2_0", "negative", "zero")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")) | ok(NO_THRESHOLD, ("max_loss", "inf")),
+    ),
     "nntheory.bagging.ols_fit": Case(lambda: dict(X=_rng().standard_normal((6, 2)), y=np.arange(6.0))),
     "nntheory.bagging.bagged_ols_fit": Case(lambda: dict(X=_rng().standard_normal((6, 2)), y=np.arange(6.0), n_models=3, subset_fraction=0.8, rng=_rng())),
     "nntheory.bagging.bias_variance_mc": Case(

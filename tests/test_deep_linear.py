@@ -208,3 +208,22 @@ def test_shapes_that_do_not_broadcast_are_named():
         deep_linear.hessian(np.ones(3), np.ones(2))
     with pytest.raises(ValueError, match="alpha1"):
         deep_linear.gd_losses(1.0, 1.5, np.ones(3), np.ones(2), steps=[1])
+
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError, match="^w1_0 must be finite"):
+        deep_linear.gd_losses(np.nan, 1.0, 0.1, 0.1, [3])
+    with pytest.raises(ValueError, match="^w2 must be finite"):
+        deep_linear.population_loss(1.0, np.array([1.0, np.inf]))
+    with pytest.raises(TypeError, match=r"^steps\[0\] must be an integer"):
+        deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [2.5])
+    with pytest.raises(TypeError, match="^n_steps must be an integer"):
+        deep_linear.gd_trajectory(1.0, 1.0, 0.1, 0.1, 1.5)
+    with pytest.raises(ValueError, match="^max_loss must be a finite number"):
+        deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [3], max_loss=float("nan"))
+    with pytest.raises(TypeError, match="^alpha1 must be a numpy array"):
+        deep_linear.gd_step(1.0, 1.0, "0.1", 0.1)
+    # numpy scalars and an infinite threshold are fine
+    a = deep_linear.gd_losses(np.float32(1.0), 1.2, np.float64(0.1), 0.3, np.int64(4), max_loss=np.inf)
+    b = deep_linear.gd_losses(1.0, 1.2, 0.1, 0.3, [4])
+    np.testing.assert_array_equal(a, b)
