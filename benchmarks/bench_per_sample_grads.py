@@ -1,7 +1,7 @@
 """Per-sample squared gradient norms: nntheory against Opacus and torch.func.
 
 The work: the squared norm of every sample's loss gradient, for the model of
-exercise nndl-s2/c1 (8-400-200-100-1 ReLU MLP, 104,001 parameters, float64)
+exercise nndl-s2/c1 (16-400-200-100-1 ReLU MLP, 107,201 parameters, float64)
 on N = 128 samples with the mean squared error. What a user would pick
 instead of :func:`nntheory.diagnostics.per_sample_sq_grad_norms`:
 
@@ -35,7 +35,7 @@ WORK = "per-sample sq. grad norms, c1 MLP, N=128, f64"
 def c1_model(generator: torch.Generator) -> torch.nn.Sequential:
     """The nndl-s2/c1 network with LeCun-normal weights, float64."""
     model = torch.nn.Sequential(
-        torch.nn.Linear(8, 400), torch.nn.ReLU(),
+        torch.nn.Linear(16, 400), torch.nn.ReLU(),
         torch.nn.Linear(400, 200), torch.nn.ReLU(),
         torch.nn.Linear(200, 100), torch.nn.ReLU(),
         torch.nn.Linear(100, 1),
@@ -97,7 +97,7 @@ def compare(repeats: int = 5) -> list[Row]:
     torch.set_num_threads(threads())
     generator = torch.Generator().manual_seed(0)
     model = c1_model(generator)
-    X = torch.rand(N_SAMPLES, 8, generator=generator, dtype=torch.float64) * 2 - 1
+    X = torch.rand(N_SAMPLES, 16, generator=generator, dtype=torch.float64) * 2 - 1
     y = torch.randn(N_SAMPLES, 1, generator=generator, dtype=torch.float64)
 
     def ours():

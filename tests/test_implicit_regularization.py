@@ -80,3 +80,31 @@ def test_bad_input():
         gradient_flow(_loss, torch.zeros(2), [1.0, 2.0])
     with pytest.raises(ValueError, match="batch_size"):
         sgd_regularizer(np.zeros((6, 2)), 4)
+
+
+def test_scalar_network_valley_hessian_and_sgd_term():
+    """For L(a, b) = mean (abx - y)^2 / 2: on the valley ab = c = s_xy/s_xx the gradient vanishes, the Hessian is
+    s_xx (b, a)(b, a)^T (eigenvalues 0 and s_xx (a^2 + b^2)), and the extra SGD term is (a^2 + b^2) Var_i(r_i x_i)
+    times (N - B)/(B(N - 1)); oracles: torch.autograd and per-example autograd gradients."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(20, generator=g, dtype=torch.float64)
+    y = x + 0.5 * torch.randn(20, generator=g, dtype=torch.float64)
+
+    def loss(theta, idx=slice(None)):
+        return 0.5 * ((theta[0] * theta[1] * x[idx] - y[idx]) ** 2).mean()
+
+    sxx = (x @ x).item() / 20
+    c = (x @ y).item() / (x @ x).item()
+    for a in (0.5, 1.0, 2.5):
+        theta = torch.tensor([a, c / a], dtype=torch.float64)
+        grad = torch.autograd.functional.jacobian(loss, theta)
+        assert grad.abs().max() < 1e-14
+        H = torch.autograd.functional.hessian(loss, theta)
+        v = torch.tensor([c / a, a], dtype=torch.float64)
+        torch.testing.assert_close(H, sxx * torch.outer(v, v), rtol=1e-12, atol=1e-13)
+        per_example = np.stack([torch.autograd.functional.jacobian(lambda t: loss(t, [i]), theta).numpy() for i in range(20)])
+        r = (c * x - y).numpy()
+        for B in (1, 4):
+            _, extra = sgd_regularizer(per_example, B)
+            expected = (20 - B) / (B * 19) * (a * a + (c / a) ** 2) * np.var(r * x.numpy())
+            assert extra == pytest.approx(expected, rel=1e-12)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from nntheory.models.dropout import InvertedDropout, StandardDropout, dropout_mask
+from nntheory.models.dropout import InvertedDropout, StandardDropout, all_masks, dropout_mask, mask_probabilities
 
 N_MC = 40000
 
@@ -62,3 +62,75 @@ def test_bad_input():
         InvertedDropout(0.5, generator=3)
     with pytest.raises(ValueError, match="p_keep"):
         dropout_mask((3,), 0.0)
+
+
+def test_all_masks_and_probabilities():
+    m = all_masks(6)
+    assert m.shape == (64, 6) and set(torch.unique(m).tolist()) == {0.0, 1.0}
+    assert len({tuple(r) for r in m.tolist()}) == 64  # all distinct, hence all 2^6 subsets
+    for p_keep in (0.5, 0.8):
+        prob = mask_probabilities(m, p_keep)
+        torch.testing.assert_close(prob.sum(), torch.tensor(1.0, dtype=torch.float64))
+        torch.testing.assert_close(prob @ m, torch.full((6,), p_keep, dtype=torch.float64))  # Bernoulli marginals
+    torch.testing.assert_close(mask_probabilities(m, 0.5), torch.full((64,), 1 / 64, dtype=torch.float64))
+    with pytest.raises(ValueError, match="n_units"):
+        all_masks(0)
+    with pytest.raises(ValueError, match="masks"):
+        mask_probabilities(torch.ones(3), 0.5)
+
+
+@pytest.mark.parametrize("p_keep", [0.5, 0.8])
+def test_weight_scaling_is_the_geometric_mean_for_a_softmax_output(p_keep):
+    """Dropout on the last hidden layer before a softmax: the normalised, probability-weighted geometric mean of
+    the 2^N subnetworks' output distributions is softmax(p_keep W h + b) (Hinton et al. 2012), by enumeration."""
+    g = torch.Generator().manual_seed(3)
+    n_hidden, n_classes = 8, 4
+    h = torch.relu(torch.randn(30, n_hidden, generator=g, dtype=torch.float64))
+    W = torch.randn(n_classes, n_hidden, generator=g, dtype=torch.float64)
+    b = torch.randn(n_classes, generator=g, dtype=torch.float64)
+    masks = all_masks(n_hidden)
+    log_probs = torch.log(torch.stack([torch.softmax((h * r) @ W.T + b, dim=1) for r in masks]))  # (2^N, 30, K)
+    weights = mask_probabilities(masks, p_keep)
+    geo = torch.exp((weights[:, None, None] * log_probs).sum(0))
+    geo = geo / geo.sum(dim=1, keepdim=True)
+    torch.testing.assert_close(geo, torch.softmax(p_keep * h @ W.T + b, dim=1), rtol=1e-12, atol=1e-14)
+    arith = (weights[:, None, None] * log_probs.exp()).sum(0)
+    assert (arith - geo).abs().max() > 1e-3  # the arithmetic mean is a different average
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_standard_and_inverted_dropout_train_identically_with_rescaled_rate(optimizer):
+    """With W' = p W on the weights after dropout and the same masks, inverted dropout reproduces standard dropout
+    when those weights get rate p^2 lr (SGD, weight decay lambda / p^2) or rate p lr and eps / p (Adam); oracle:
+    the two torch.optim runs themselves, and the same run with the unscaled rate must differ."""
+    p, lr = 0.7, 0.05 if optimizer == "sgd" else 1e-2
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 4, generator=g, dtype=torch.float64)
+    Y = torch.randn(40, 2, generator=g, dtype=torch.float64)
+    W1 = torch.randn(8, 4, generator=g, dtype=torch.float64) * 0.5
+    W2 = torch.randn(2, 8, generator=g, dtype=torch.float64) * 0.5
+
+    def run(kind, lr_out, eps_out=1e-8, wd=0.0):
+        w1 = W1.clone().requires_grad_()
+        w2 = (W2 * (p if kind == "inverted" else 1.0)).requires_grad_()
+        layer = (StandardDropout if kind == "standard" else InvertedDropout)(p, generator=torch.Generator().manual_seed(1))
+        groups = [{"params": [w1], "lr": lr}, {"params": [w2], "lr": lr_out, "weight_decay": wd}]
+        if optimizer == "sgd":
+            opt = torch.optim.SGD(groups)
+        else:
+            groups[1]["eps"] = eps_out
+            opt = torch.optim.Adam(groups)
+        for _ in range(30):
+            opt.zero_grad()
+            ((layer.train()(torch.relu(X @ w1.T)) @ w2.T - Y) ** 2).mean().backward()
+            opt.step()
+        with torch.no_grad():
+            return layer.eval()(torch.relu(X @ w1.T)) @ w2.T
+
+    ref = run("standard", lr, wd=0.1 if optimizer == "sgd" else 0.0)
+    if optimizer == "sgd":
+        torch.testing.assert_close(run("inverted", p**2 * lr, wd=0.1 / p**2), ref, rtol=1e-10, atol=1e-12)
+        assert (run("inverted", lr, wd=0.1) - ref).abs().max() > 1e-4
+    else:
+        torch.testing.assert_close(run("inverted", p * lr, eps_out=1e-8 / p), ref, rtol=1e-10, atol=1e-12)
+        assert (run("inverted", lr) - ref).abs().max() > 1e-4

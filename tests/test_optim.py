@@ -231,3 +231,106 @@ def test_torch_wrapper_checkpoint_round_trip(generator, tmp_path, make, torch_cl
     assert torch.equal(run(ours, 5), uninterrupted)
     torch.testing.assert_close(run(theirs, 5), uninterrupted, rtol=1e-12, atol=1e-12)
     assert optim.TorchOptimizer([params[0].clone().requires_grad_(True)], make()).state_dict()["state"]  # not empty
+
+
+# ---------------------------------------------------------------------------
+# Long-run and stationary behaviour derived on the optimisation pages
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lr, h", [(0.01, (100.0, 1.0)), (0.02, (3.0, 0.5))])
+def test_rmsprop_constant_rate_ends_in_period_two_cycle(lr, h):
+    # Oracle: the derivation on the RMSProp page. A period-2 cycle theta -> -theta with constant s
+    # needs lr h / (sqrt(s) + eps) = 2 and s = h^2 theta^2, hence |theta_j| = lr / 2 - eps / h_j.
+    # torch.optim.RMSprop runs the dynamics, independently of our rule, and our rule must agree.
+    H = torch.tensor(h, dtype=torch.float64)
+    p = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.RMSprop([p], lr=lr, alpha=0.99, eps=1e-8)
+    rule = optim.rmsprop(lr, alpha=0.99, eps=1e-8)
+    ours = np.ones(2)
+    state = rule.init(ours)
+    for _ in range(8000):
+        opt.zero_grad()
+        p.grad = H * p.detach()
+        opt.step()
+        ours, state = rule.update(ours, H.numpy() * ours, state)
+    tail = []
+    for _ in range(2):
+        p.grad = H * p.detach()
+        opt.step()
+        tail.append(p.detach().clone())
+    cycle = lr / 2 - 1e-8 / H.numpy()
+    np.testing.assert_allclose(tail[0].abs().numpy(), cycle, rtol=1e-9)
+    torch.testing.assert_close(tail[1], -tail[0], rtol=1e-9, atol=0)  # period two
+    np.testing.assert_allclose(np.abs(ours), cycle, rtol=1e-9)
+
+
+def _linear_problem(rng, scales, n_samples=512, noise=0.1):
+    X = rng.standard_normal((n_samples, len(scales))) * scales
+    y = X @ rng.choice([-1.0, 1.0], len(scales)) + noise * rng.standard_normal(n_samples)
+    return X, y
+
+
+def test_l2_in_the_loss_ends_at_ridge_for_sgd_and_adam_and_adamw_at_weighted_ridge(rng):
+    # Oracles: closed forms. A stationary point of the L2-in-the-loss update has grad(L + lam/2 |w|^2) = 0
+    # (ridge) for SGD and Adam alike; AdamW's has grad L + lam (sqrt(v_hat) + eps) w = 0 (weighted ridge).
+    # Polyak averages over the second half remove the minibatch noise.
+    scales = np.logspace(-2, 1, 4)
+    X, y = _linear_problem(rng, scales)
+    lam, lr, steps, batch = 0.05, 1e-2, 16_000, 32
+    A, b = X.T @ X / len(y), X.T @ y / len(y)
+    ridge = np.linalg.solve(A + lam * np.eye(len(scales)), b)
+    batches = rng.integers(0, len(y), (steps, batch))
+    averages, root_v = {}, None
+    for name, rule in {"sgd": optim.sgd(lr, weight_decay=lam), "adam": optim.adam(lr, weight_decay=lam), "adamw": optim.adamw(lr, weight_decay=lam)}.items():
+        w = np.zeros(len(scales))
+        state = rule.init(w)
+        w_sum, v_sum = np.zeros_like(w), np.zeros_like(w)
+        for k, idx in enumerate(batches):
+            w, state = rule.update(w, X[idx].T @ (X[idx] @ w - y[idx]) / batch, state)
+            if k >= steps // 2:
+                w_sum += w
+                if name == "adamw":
+                    v_sum += np.sqrt(state.v[0] / (1 - 0.999**state.count))
+        averages[name] = w_sum / (steps - steps // 2)
+        if name == "adamw":
+            root_v = v_sum / (steps - steps // 2)
+    weighted = np.linalg.solve(A + lam * np.diag(root_v + 1e-8), b)
+    assert np.abs(averages["sgd"] - ridge).max() < 5e-3
+    assert np.abs(averages["adam"] - ridge).max() < 5e-3
+    assert np.abs(averages["adamw"] - ridge).max() > 0.5  # the smallest-scale weight: ridge kills it, AdamW does not
+    assert np.abs(averages["adamw"] - weighted).max() < 0.1 * np.abs(averages["adamw"] - ridge).max()
+
+
+@pytest.mark.parametrize("lam", [0.05, 2.0])
+def test_full_batch_adamw_minimises_in_the_box(lam):
+    # Oracle: with orthogonal columns X^T X / N is diagonal, so least squares in the box
+    # ||w||_inf <= 1/lam is the OLS solution clipped to the box, coordinate by coordinate.
+    n, scales = 64, np.logspace(-1, 1, 4)
+    Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((n, 4)))
+    X = math.sqrt(n) * Q * scales  # (n, 4), X^T X / n = diag(scales^2)
+    y = X @ np.array([1.0, -0.8, 0.3, -1.2]) + 0.05 * np.random.default_rng(1).standard_normal(n)
+    A, b = X.T @ X / n, X.T @ y / n
+    box = np.clip(b / np.diag(A), -1 / lam, 1 / lam)
+    steps = 20_000
+    rule = optim.adamw(optim.warmup_cosine(1e-2, 100, steps), weight_decay=lam)
+    w = np.zeros(4)
+    state = rule.init(w)
+    for _ in range(steps):
+        w, state = rule.update(w, A @ w - b, state)
+    np.testing.assert_allclose(w, box, atol=1e-3)
+    if lam == 2.0:
+        assert np.sum(np.abs(box) == 1 / lam) >= 2  # the box binds: the test is not just OLS
+
+
+def test_adam_step_is_invariant_to_gradient_scale(rng):
+    g = rng.standard_normal((50, 3)) + 0.3
+    rule = optim.adam(lr=1e-2, eps=1e-12)
+    paths = []
+    for c in (1.0, 1e-3, 1e4):
+        theta, state = np.zeros(3), rule.init(np.zeros(3))
+        for g_t in g:
+            theta, state = rule.update(theta, c * g_t, state)
+        paths.append(theta)
+    np.testing.assert_allclose(paths[1], paths[0], rtol=1e-7)
+    np.testing.assert_allclose(paths[2], paths[0], rtol=1e-7)

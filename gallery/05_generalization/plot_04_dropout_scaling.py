@@ -13,7 +13,8 @@ unit with probability :math:`p` and asks why the weights are multiplied by
 sheet's :math:`p`, the second's :math:`1-p`). We show that the scaling makes
 the test-time pre-activations equal to their training-time *expectation*
 (exactly for the linear layer that follows dropout, only approximately after
-a nonlinearity), and that the two dropout versions represent the same
+a nonlinearity, and exactly again, as a geometric mean, for a softmax output
+after a single dropout layer), and that the two dropout versions represent the same
 functions but are not trained identically by SGD with the same learning
 rate.
 """
@@ -45,76 +46,196 @@ rate.
 # in general (Jensen).
 #
 # We check this on a random ReLU network
-# :math:`10 \to 100 \to 100 \to 1` with dropout (``p_keep = 0.5``) after each
-# hidden layer, using :class:`~nntheory.models.dropout.StandardDropout`, and
-# average over :math:`20\,000` masks.
+# :math:`10 \to 100 \to 100 \to 1` with dropout after each hidden layer,
+# using :class:`~nntheory.models.dropout.StandardDropout`, and average over
+# :math:`10\,000` masks, for ``p_keep = 0.5`` and ``p_keep = 0.8``. The second
+# matters: at :math:`p_{\text{keep}} = 0.5` the keep and the drop probability
+# coincide, so a check there cannot tell the right factor from the
+# convention trap of scaling by the *drop* probability. We therefore also
+# scale by :math:`1 - p_{\text{keep}}` (the csc413 sheet's :math:`p`, the wrong
+# factor) to see the trap fail.
+from statistics import NormalDist
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from nntheory.data.teacher_student import make_teacher, sample_teacher_student
 from nntheory.models.dropout import InvertedDropout, StandardDropout
+from nntheory.seeding import base_seed
 
-generator = torch.Generator().manual_seed(0)
+SEED = base_seed(0)
+generator = torch.Generator().manual_seed(SEED)
 torch.set_default_dtype(torch.float64)
-p_keep = 0.5
 x = torch.randn(64, 10, generator=generator)  # 64 test inputs
 lin1, lin2, lin3 = (torch.nn.Linear(i, o) for i, o in ((10, 100), (100, 100), (100, 1)))
 with torch.no_grad():
     for lin in (lin1, lin2, lin3):
         lin.weight.copy_(torch.randn(lin.weight.shape, generator=generator) * (2 / lin.in_features) ** 0.5)
         lin.bias.copy_(0.1 * torch.randn(lin.bias.shape, generator=generator))
-drop1, drop2 = StandardDropout(p_keep, generator=generator), StandardDropout(p_keep, generator=generator)
 
 
-def forward(x, mode):
-    """Returns (pre-activation after the first dropout, network output)."""
-    for d in (drop1, drop2):
+def forward(x, drops, mode):
+    """Returns (pre-activation after the first dropout, second hidden layer, network output).
+
+    mode: "train" (random masks), "eval" (the library's test-time scaling by p_keep),
+    "unscaled" (dropout switched off, no scaling) or "drop-prob" (scaled by 1 - p_keep: the trap).
+    """
+    for d in drops:
         d.train(mode == "train")
+    scale = {"unscaled": 1.0, "drop-prob": 1 - drops[0].p_keep}.get(mode)
     h1 = torch.relu(lin1(x))
-    a2 = lin2(h1 if mode == "unscaled" else drop1(h1))
+    a2 = lin2(drops[0](h1) if scale is None else scale * h1)
     h2 = torch.relu(a2)
-    return a2, lin3(h2 if mode == "unscaled" else drop2(h2))
+    return a2, h2, lin3(drops[1](h2) if scale is None else scale * h2)
 
 
-n_masks, chunk = 20_000, 500
-with torch.no_grad():
-    a2_sum, a2_sq, out_sum = torch.zeros(64, 100), torch.zeros(64, 100), torch.zeros(64, 1)
-    for _ in range(n_masks // chunk):
-        a2, out = forward(x.repeat(chunk, 1), "train")  # chunk masks at once: (chunk * 64, ...)
-        a2, out = a2.view(chunk, 64, 100), out.view(chunk, 64, 1)
-        a2_sum += a2.sum(0)
-        a2_sq += (a2**2).sum(0)
-        out_sum += out.sum(0)
-    a2_mc, out_mc = a2_sum / n_masks, out_sum / n_masks
-    a2_se = ((a2_sq / n_masks - a2_mc**2) / n_masks).sqrt()  # Monte Carlo standard error, (64, 100)
-    a2_scaled, out_scaled = forward(x, "eval")
-    a2_unscaled, out_unscaled = forward(x, "unscaled")
+def mask_average(p_keep, n_masks=10_000, chunk=500):
+    """Monte Carlo means and standard errors over masks of a2, h2 and the output, each (64, n_units)."""
+    drops = [StandardDropout(p_keep, generator=generator) for _ in range(2)]
+    sums = [0.0] * 3
+    squares = [0.0] * 3
+    with torch.no_grad():
+        for _ in range(n_masks // chunk):
+            outs = forward(x.repeat(chunk, 1), drops, "train")  # chunk masks at once: (chunk * 64, ...)
+            for i, o in enumerate(outs):
+                o = o.view(chunk, 64, -1)
+                sums[i] = sums[i] + o.sum(0)
+                squares[i] = squares[i] + (o**2).sum(0)
+    means = [s_ / n_masks for s_ in sums]
+    ses = [((q / n_masks - m**2) / n_masks).sqrt() for q, m in zip(squares, means)]
+    with torch.no_grad():
+        passes = {mode: forward(x, drops, mode) for mode in ("eval", "unscaled", "drop-prob")}
+    return means, ses, passes
 
 
 def rel(a, b):
     return ((a - b).norm() / b.norm()).item()
 
 
-print(f"pre-activation after dropout:  |scaled - MC mean| / |MC mean| = {rel(a2_scaled, a2_mc):.4f}   "
-      f"unscaled: {rel(a2_unscaled, a2_mc):.4f}")
-print(f"largest |scaled - MC mean| of a pre-activation, in Monte Carlo standard errors: {((a2_scaled - a2_mc).abs() / a2_se).max():.2f}")
-print(f"network output (after ReLU):   |scaled - MC mean| / |MC mean| = {rel(out_scaled, out_mc):.4f}   "
-      f"unscaled: {rel(out_unscaled, out_mc):.4f}")
+results = {p_keep: mask_average(p_keep) for p_keep in (0.5, 0.8)}
+print("relative error |pass - MC mean| / |MC mean| of the pre-activation a2 after the first dropout layer")
+print("p_keep   scaled by p_keep   scaled by 1 - p_keep (trap)   unscaled")
+for p_keep, (means, ses, passes) in results.items():
+    print(f"{p_keep:5.1f}    {rel(passes['eval'][0], means[0]):10.4f}         {rel(passes['drop-prob'][0], means[0]):10.4f}"
+          f"                   {rel(passes['unscaled'][0], means[0]):.4f}")
 
+# %%
+# Scaling by :math:`p_{\text{keep}}` matches the mean over masks up to Monte
+# Carlo error for both keep probabilities; scaling by the drop probability
+# is right only at :math:`p_{\text{keep}} = 0.5` and far off at 0.8 (it shrinks
+# the sum by :math:`0.2/0.8`); the unscaled pass is off by the factor
+# :math:`1/p_{\text{keep}}`, i.e. by a relative error of about
+# :math:`1/p_{\text{keep}} - 1`.
+#
+# "Up to Monte Carlo error" needs a yardstick that is not circular. For each
+# of the :math:`64 \times 100 = 6400` pre-activations,
+# :math:`z = (\text{scaled} - \text{MC mean})/\text{se}` is approximately
+# standard normal if the scaled pass is the exact mean. The largest of 6400
+# such values is large even then: for independent values its median is
+# printed below, and by the union bound (valid whatever the correlations
+# between them) it exceeds :math:`z^\ast` with
+# :math:`2\cdot 6400\,\Phi(-z^\ast) = 10^{-4}` with probability at most
+# :math:`10^{-4}`. The same test rejects the trap factor at once.
+n_z = 64 * 100
+z_median = -NormalDist().inv_cdf((1 - 0.5 ** (1 / n_z)) / 2)
+z_star = -NormalDist().inv_cdf(1e-4 / (2 * n_z))
+print(f"largest |z| of {n_z} independent standard normal values: median {z_median:.2f}; union-bound threshold at 1e-4: {z_star:.2f}")
+max_z = {}
+for p_keep, (means, ses, passes) in results.items():
+    max_z[p_keep] = {m: ((passes[m][0] - means[0]).abs() / ses[0]).max().item() for m in ("eval", "drop-prob")}
+    print(f"p_keep = {p_keep}: largest |z| of the scaled pass {max_z[p_keep]['eval']:.2f}, "
+          f"of the pass scaled by 1 - p_keep {max_z[p_keep]['drop-prob']:.1f}")
+for p_keep, (means, ses, passes) in results.items():
+    assert max_z[p_keep]["eval"] < z_star, (p_keep, max_z)  # the scaled pass is the mean over masks
+    assert abs(rel(passes["unscaled"][0], means[0]) - (1 / p_keep - 1)) < 0.2 * (1 / p_keep - 1), p_keep  # off by 1/p_keep
+means, ses, passes = results[0.8]
+assert rel(passes["drop-prob"][0], means[0]) > 0.5, rel(passes["drop-prob"][0], means[0])  # the trap fails at p_keep != 0.5
+assert max_z[0.8]["drop-prob"] > 10 * z_star, max_z  # by far more than Monte Carlo error
+
+# %%
+# After a nonlinearity
+# --------------------
+# The network output passes through a ReLU after the second layer, and
+# there the rule is only an approximation. Jensen's inequality says in which
+# direction the hidden layer errs: ReLU is convex, so
+# :math:`\E[\operatorname{relu}(a)] \ge \operatorname{relu}(\E[a])`, and
+# the scaled pass (which computes :math:`\operatorname{relu}(\E[a])` in the
+# second hidden layer) never overestimates the mean activation over masks
+# of a unit (it equals it only for a unit that is active under every mask). The output, a signed combination of those activations, is off
+# in either direction, by a relative error printed below, far outside the
+# Monte Carlo error.
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-for ax, mc, scaled, unscaled, name in ((axes[0], a2_mc, a2_scaled, a2_unscaled, "pre-activation $a^{(2)}$ (linear in the mask)"),
-                                        (axes[1], out_mc, out_scaled, out_unscaled, "network output (after a ReLU)")):
-    ax.scatter(mc.flatten(), unscaled.flatten(), s=8, color="#D55E00", alpha=0.6, label="no test-time scaling")
-    ax.scatter(mc.flatten(), scaled.flatten(), s=8, color="#0072B2", alpha=0.6, label=r"scaled by $p_{\mathrm{keep}}$")
+for p_keep, (means, ses, passes) in results.items():
+    a2_mc, h2_mc, out_mc = means
+    jensen = ((h2_mc - torch.relu(passes["eval"][0])) / ses[1].clamp_min(1e-300)).min().item()  # >= 0 up to noise
+    out_rel = rel(passes["eval"][2], out_mc)
+    out_z = ((passes["eval"][2] - out_mc).abs() / ses[2]).max().item()
+    print(f"p_keep = {p_keep}: output |scaled - MC mean| / |MC mean| = {out_rel:.3f} (largest |z| {out_z:.0f}); "
+          f"unscaled: {rel(passes['unscaled'][2], out_mc):.3f}; "
+          f"smallest (E[relu(a)] - relu(E[a])) / se over the 6400 hidden units: {jensen:.2f}")
+    assert jensen > -z_star, jensen  # Jensen: the mean activation is never below the scaled pass's, up to noise
+    assert out_rel > 0.05 and out_z > 3 * z_star, (out_rel, out_z)  # the output is visibly, not noisily, off
+
+means, ses, passes = results[0.8]
+for ax, mc, idx, name in ((axes[0], means[0], 0, "pre-activation $a^{(2)}$ (linear in the mask)"),
+                          (axes[1], means[2], 2, "network output (after a ReLU)")):
+    ax.scatter(mc.flatten(), passes["unscaled"][idx].flatten(), s=8, color="#D55E00", alpha=0.6, label="no test-time scaling")
+    ax.scatter(mc.flatten(), passes["drop-prob"][idx].flatten(), s=8, color="#CC79A7", alpha=0.6,
+               label=r"scaled by $1 - p_{\mathrm{keep}}$ (the trap)")
+    ax.scatter(mc.flatten(), passes["eval"][idx].flatten(), s=8, color="#0072B2", alpha=0.6, label=r"scaled by $p_{\mathrm{keep}}$")
     lim = [mc.min().item(), mc.max().item()]
     ax.plot(lim, lim, "k--", lw=1, label="equality")
-    ax.set_xlabel(r"mean over 20 000 dropout masks, $\mathbb{E}_r[\cdot]$")
+    ax.set_xlabel(r"mean over 10 000 dropout masks, $\mathbb{E}_r[\cdot]$")
     ax.set_ylabel("deterministic test-time pass")
     ax.set_title(name, fontsize=11)
     ax.legend(fontsize=9)
-fig.suptitle("Scaling by $p_{\\mathrm{keep}}$ matches the training-time mean: exactly before, nearly after a ReLU")
+fig.suptitle("$p_{\\mathrm{keep}} = 0.8$: scaling by $p_{\\mathrm{keep}}$ matches the mean over masks exactly before a ReLU, only approximately after", fontsize=11)
 fig.tight_layout()
+
+# %%
+# A softmax output: exact as a geometric mean
+# -------------------------------------------
+# For a classifier there is an exact statement after the nonlinearity
+# (Hinton et al., 2012; derived on :doc:`plot_02_bagging_ols`): if dropout
+# acts only on the last hidden layer :math:`h` before a softmax, the scaled
+# pass :math:`\operatorname{softmax}(p_{\text{keep}}Wh + b)` equals the
+# renormalised geometric mean of the subnetworks' predicted distributions,
+# each weighted by the probability of its mask, because the logits are
+# linear in the mask. With dropout on an earlier layer too, the logits are
+# no longer linear in the masks and the identity fails. We enumerate all
+# masks of a small classifier :math:`10 \to 6 \to 6 \to 4` (ReLU, dropout
+# on both hidden layers, :math:`2^{12} = 4096` joint masks), at
+# ``p_keep = 0.8``.
+from nntheory.models.dropout import all_masks, mask_probabilities  # noqa: E402
+
+p_keep = 0.8
+c1, c2, c3 = (torch.nn.Linear(i, o) for i, o in ((10, 6), (6, 6), (6, 4)))
+with torch.no_grad():
+    for lin in (c1, c2, c3):
+        lin.weight.copy_(torch.randn(lin.weight.shape, generator=generator) * (2 / lin.in_features) ** 0.5)
+        lin.bias.copy_(0.1 * torch.randn(lin.bias.shape, generator=generator))
+masks = all_masks(6)  # (64, 6)
+prob = mask_probabilities(masks, p_keep)  # (64,)
+with torch.no_grad():
+    h1 = torch.relu(c1(x))  # (64 inputs, 6)
+    h2_all = torch.relu(c2(h1[None] * masks[:, None, :]))  # one per first-layer mask: (64 masks, 64 inputs, 6)
+    log_o = torch.log_softmax(c3(h2_all[:, None] * masks[None, :, None, :]), dim=-1)  # (mask1, mask2, inputs, classes)
+    weight = (prob[:, None] * prob[None, :])[:, :, None, None]  # P(mask1) P(mask2)
+    geo_both = torch.softmax((weight * log_o).sum((0, 1)), dim=-1)
+    geo_last = torch.softmax((prob[:, None, None] * log_o[-1]).sum(0), dim=-1)  # first layer kept whole (mask1 = all ones)
+    scaled_last = torch.softmax(c3(p_keep * torch.relu(c2(h1))), dim=-1)
+    scaled_both = torch.softmax(c3(p_keep * torch.relu(c2(p_keep * h1))), dim=-1)
+    arith_last = (prob[:, None, None] * log_o[-1].exp()).sum(0)
+diff_last = (geo_last - scaled_last).abs().max().item()
+diff_both = (geo_both - scaled_both).abs().max().item()
+diff_arith = (arith_last - scaled_last).abs().max().item()
+print(f"dropout on the last hidden layer only: max |weighted geometric mean - scaled softmax| = {diff_last:.1e}; "
+      f"arithmetic mean instead: {diff_arith:.3f}")
+print(f"dropout on both hidden layers        : max |weighted geometric mean - scaled softmax| = {diff_both:.3f}")
+assert diff_last < 1e-12, diff_last  # exact, for p_keep = 0.8 as for 0.5
+assert diff_arith > 1e-3, diff_arith  # a geometric, not an arithmetic, mean
+assert diff_both > 1e-3, diff_both  # not exact once an earlier layer is dropped too
 
 # %%
 # Standard and inverted dropout represent the same functions
@@ -133,21 +254,29 @@ fig.tight_layout()
 # the equivalent :math:`W = W'/p_{\text{keep}}` by
 # :math:`-\eta\nabla_W\mathcal L / p_{\text{keep}}^2`: the weights after
 # dropout effectively learn :math:`1/p_{\text{keep}}^2` times faster (4 times
-# for :math:`p_{\text{keep}} = 0.5`), while all other parameters learn at the same
-# rate. Standard dropout with rate :math:`\eta` is reproduced exactly by
+# for :math:`p_{\text{keep}} = 0.5`, 1.5625 times for 0.8), while all other
+# parameters learn at the same rate. Standard dropout with rate :math:`\eta` is reproduced exactly by
 # inverted dropout with rate :math:`p_{\text{keep}}^2\eta` on those weights only.
 # Likewise a weight decay :math:`\lambda\|W'\|^2` on the inverted net is
 # :math:`\lambda p_{\text{keep}}^2 \|W\|^2` on the standard one: the same
-# :math:`\lambda` means a different penalty. (Adam, being nearly invariant to
-# the scale of the gradient, needs a rate :math:`p_{\text{keep}}\eta` instead.)
+# :math:`\lambda` means a different penalty. Adam is nearly invariant to the
+# scale of the gradient: its step :math:`\hat m/(\sqrt{\hat v} + \epsilon)`
+# becomes :math:`\hat m/(\sqrt{\hat v} + p_{\text{keep}}\epsilon')` for the
+# gradient :math:`\nabla_W\mathcal L/p_{\text{keep}}`, so it needs a rate
+# :math:`p_{\text{keep}}\eta` instead, and reproduces the standard run exactly
+# with :math:`\epsilon' = \epsilon/p_{\text{keep}}`, nearly with the same
+# :math:`\epsilon`.
 #
 # We train a :math:`10 \to 64 \to 5` ReLU regressor with dropout on the hidden
-# layer, on teacher–student data (:mod:`nntheory.data.teacher_student`), by
-# SGD with minibatches of 20, three ways, from equivalent initial weights and
-# with *identical* dropout masks (each run gets a generator with the same seed):
-# standard dropout (rate :math:`\eta`), inverted dropout (rate :math:`\eta`),
-# and inverted dropout with rate :math:`p_{\text{keep}}^2\eta` on the output
-# weights.
+# layer (``p_keep = 0.8``, so that :math:`p_{\text{keep}}^2` and
+# :math:`(1-p_{\text{keep}})^2` differ), on teacher–student data
+# (:mod:`nntheory.data.teacher_student`), by SGD with minibatches of 20,
+# from equivalent initial weights and with *identical* dropout masks and
+# minibatches (each run gets generators with the same seeds): standard
+# dropout (rate :math:`\eta`), inverted dropout (rate :math:`\eta`), and
+# inverted dropout with rate :math:`p_{\text{keep}}^2\eta` on the output
+# weights, and, as the convention trap, with :math:`(1-p_{\text{keep}})^2\eta`.
+p_keep = 0.8
 data = sample_teacher_student(make_teacher(seed=0), 200, 2000, noise_std=0.3, generator=generator)
 init = torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.ReLU(), torch.nn.Linear(64, 5))
 with torch.no_grad():  # torch's default ranges, drawn from our generator
@@ -156,18 +285,23 @@ with torch.no_grad():  # torch's default ranges, drawn from our generator
             t.copy_((2 * torch.rand(t.shape, generator=generator) - 1) / lin.in_features**0.5)
 
 
-def train(kind, lr, lr_out, n_epochs=60, batch_size=20, weight_decay=0.0):
-    """SGD on a 10 -> 64 -> 5 net with dropout after the hidden layer; returns test losses per epoch."""
+def train(kind, lr, lr_out, n_epochs=60, batch_size=20, weight_decay=0.0, optimizer="sgd", eps_out=1e-8):
+    """(S)GD on a 10 -> 64 -> 5 net with dropout after the hidden layer; returns test losses per epoch and test predictions."""
     net = torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.ReLU(), torch.nn.Linear(64, 5))
     net.load_state_dict(init.state_dict())
-    masks = torch.Generator().manual_seed(123)  # same masks in every run
-    order = torch.Generator().manual_seed(7)  # same minibatches in every run
+    masks = torch.Generator().manual_seed(SEED + 123)  # same masks in every run
+    order = torch.Generator().manual_seed(SEED + 7)  # same minibatches in every run
     drop = StandardDropout(p_keep, generator=masks) if kind == "standard" else InvertedDropout(p_keep, generator=masks)
     if kind != "standard":
         with torch.no_grad():
             net[2].weight.mul_(p_keep)  # W' = p_keep W: the same function
-    opt = torch.optim.SGD([{"params": [net[0].weight, net[0].bias, net[2].bias], "lr": lr},
-                           {"params": [net[2].weight], "lr": lr_out, "weight_decay": weight_decay}])
+    groups = [{"params": [net[0].weight, net[0].bias, net[2].bias], "lr": lr},
+              {"params": [net[2].weight], "lr": lr_out, "weight_decay": weight_decay}]
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(groups)
+    else:
+        groups[1]["eps"] = eps_out
+        opt = torch.optim.Adam(groups)
     model = torch.nn.Sequential(net[0], net[1], drop, net[2])
     losses = []
     for _ in range(n_epochs):
@@ -183,30 +317,48 @@ def train(kind, lr, lr_out, n_epochs=60, batch_size=20, weight_decay=0.0):
         return np.array(losses), model(data.X_test)
 
 
+def max_diff(a, b):
+    return (a - b).abs().max().item()
+
+
 lr = 0.05
 loss_std, pred_std = train("standard", lr, lr)
 loss_inv, pred_inv = train("inverted", lr, lr)
 loss_fix, pred_fix = train("inverted", lr, p_keep**2 * lr)
+loss_trap, pred_trap = train("inverted", lr, (1 - p_keep) ** 2 * lr)
 print(f"test loss after 60 epochs: standard (lr {lr}) {loss_std[-1]:.4f} | inverted (lr {lr}) {loss_inv[-1]:.4f} | "
-      f"inverted (lr {p_keep**2 * lr:.4f} on output weights) {loss_fix[-1]:.4f}")
-print(f"max |test prediction difference|: standard vs inverted same lr = {(pred_std - pred_inv).abs().max():.3e}, "
-      f"standard vs inverted with p_keep^2 lr = {(pred_std - pred_fix).abs().max():.3e}")
+      f"inverted (lr {p_keep**2 * lr:.4f} on output weights) {loss_fix[-1]:.4f} | "
+      f"inverted (lr {(1 - p_keep) ** 2 * lr:.4f}, the trap) {loss_trap[-1]:.4f}")
+print(f"max |test prediction difference| to the standard run: inverted, same lr {max_diff(pred_std, pred_inv):.3e}; "
+      f"with p_keep^2 lr {max_diff(pred_std, pred_fix):.1e}; with (1 - p_keep)^2 lr {max_diff(pred_std, pred_trap):.3e}")
 
 fig, ax = plt.subplots(figsize=(7, 4.2))
 epochs = np.arange(1, len(loss_std) + 1)
 ax.plot(epochs, loss_std, color="#0072B2", lw=3, label=r"standard, $\eta$")
 ax.plot(epochs, loss_inv, color="#D55E00", lw=2, label=r"inverted, $\eta$")
+ax.plot(epochs, loss_trap, ":", color="#CC79A7", lw=2, label=r"inverted, $(1-p_{\mathrm{keep}})^2\eta$ on output weights")
 ax.plot(epochs, loss_fix, "--", color="k", lw=1.5, label=r"inverted, $p_{\mathrm{keep}}^2\eta$ on output weights")
 ax.set_xlabel("epoch")
 ax.set_ylabel("test loss (MSE)")
 ax.set_yscale("log")
-ax.set_title("Same masks, same $\\eta$: inverted dropout trains differently")
-ax.legend(fontsize=10)
+ax.set_title("$p_{\\mathrm{keep}} = 0.8$, same masks: inverted dropout matches standard\nonly with the rate $p_{\\mathrm{keep}}^2\\eta$ on the output weights",
+             fontsize=11)
+ax.legend(fontsize=9)
 fig.tight_layout()
 
 # %%
-# Weight decay
-# ------------
+# At the same rate the runs differ visibly; with rate
+# :math:`p_{\text{keep}}^2\eta` the inverted run reproduces the standard one to
+# rounding error (the two compute the same numbers in a different order of
+# multiplications by :math:`p_{\text{keep}}`); with
+# :math:`(1-p_{\text{keep}})^2\eta` it does not.
+assert max_diff(pred_std, pred_inv) > 1e-3, max_diff(pred_std, pred_inv)
+assert max_diff(pred_std, pred_fix) < 1e-10, max_diff(pred_std, pred_fix)  # "to rounding error"
+assert max_diff(pred_std, pred_trap) > 1e-3, max_diff(pred_std, pred_trap)
+
+# %%
+# Weight decay and Adam
+# ---------------------
 # Add a weight decay :math:`\lambda` on the output weights (``weight_decay``
 # of :class:`torch.optim.SGD`, the gradient of :math:`\frac{\lambda}{2}\|W\|^2`).
 # In the standard parameterisation the step is
@@ -215,29 +367,56 @@ fig.tight_layout()
 # :math:`W = W'/p_{\text{keep}}` by
 # :math:`-\eta\nabla_W\mathcal L - p_{\text{keep}}^2\eta\lambda' W`, so it
 # matches only for :math:`\lambda' = \lambda/p_{\text{keep}}^2`: the same
-# coefficient is a weaker penalty on the inverted net.
+# coefficient is a weaker penalty on the inverted net. Then Adam, standard
+# with rate :math:`\eta_A` against inverted with :math:`p_{\text{keep}}\eta_A` on
+# the output weights, with :math:`\epsilon/p_{\text{keep}}` and with the same
+# :math:`\epsilon`.
 wd = 0.05
 _, pred_std_wd = train("standard", lr, lr, weight_decay=wd)
 _, pred_inv_same = train("inverted", lr, p_keep**2 * lr, weight_decay=wd)
 _, pred_inv_scaled = train("inverted", lr, p_keep**2 * lr, weight_decay=wd / p_keep**2)
 print(f"weight decay {wd} on the standard net; max |test prediction difference| to the inverted net with "
-      f"decay {wd}: {(pred_std_wd - pred_inv_same).abs().max():.3e}, with decay {wd / p_keep**2}: "
-      f"{(pred_std_wd - pred_inv_scaled).abs().max():.3e}")
+      f"decay {wd}: {max_diff(pred_std_wd, pred_inv_same):.3e}, with decay {wd / p_keep**2:.4g}: {max_diff(pred_std_wd, pred_inv_scaled):.1e}")
+lr_adam, eps = 1e-3, 1e-8
+_, pred_adam = train("standard", lr_adam, lr_adam, optimizer="adam", eps_out=eps)
+_, pred_adam_same = train("inverted", lr_adam, lr_adam, optimizer="adam", eps_out=eps)
+_, pred_adam_fix = train("inverted", lr_adam, p_keep * lr_adam, optimizer="adam", eps_out=eps / p_keep)
+_, pred_adam_near = train("inverted", lr_adam, p_keep * lr_adam, optimizer="adam", eps_out=eps)
+print(f"Adam: max |test prediction difference| to the standard run: inverted, same rate {max_diff(pred_adam, pred_adam_same):.3e}; "
+      f"rate p_keep lr and eps / p_keep {max_diff(pred_adam, pred_adam_fix):.1e}; rate p_keep lr, same eps {max_diff(pred_adam, pred_adam_near):.1e}")
+
+# %%
+# The same decay coefficient gives a different run; :math:`\lambda/p_{\text{keep}}^2`
+# reproduces the standard one to rounding. For Adam the rate
+# :math:`p_{\text{keep}}\eta_A` with :math:`\epsilon/p_{\text{keep}}` reproduces it
+# to rounding, with the same :math:`\epsilon` nearly (the printed difference
+# is orders of magnitude below the one at the same rate).
+assert max_diff(pred_std_wd, pred_inv_same) > 1e-3, max_diff(pred_std_wd, pred_inv_same)
+assert max_diff(pred_std_wd, pred_inv_scaled) < 1e-10, max_diff(pred_std_wd, pred_inv_scaled)
+assert max_diff(pred_adam, pred_adam_fix) < 1e-10, max_diff(pred_adam, pred_adam_fix)
+assert max_diff(pred_adam, pred_adam_same) > 1e-3, max_diff(pred_adam, pred_adam_same)
+assert max_diff(pred_adam, pred_adam_near) < 1e-3 * max_diff(pred_adam, pred_adam_same), (pred_adam_near, pred_adam_same)
 
 # %%
 # What to notice
 # --------------
-# **Why scale (both sheets).** The first printed line: after the linear
-# layer the scaled deterministic pass equals the average over masks up to
-# Monte Carlo error (every one of the 6400 pre-activations lies within the
-# printed number of standard errors), while the unscaled pass is off by the factor
-# :math:`1/p_{\text{keep}} = 2` (relative error near 1). After a ReLU the scaled
-# pass is close to, but not exactly, the mean over masks (second line): the
-# weight-scaling rule is exact only where the network is linear in the
-# mask. Without the scaling the network's test-time inputs to each layer are
-# systematically larger than anything it was trained on, and its
-# predictions are not meaningful; with the csc413 convention (drop
-# probability :math:`p`) the factor is :math:`1 - p`.
+# **Why scale (both sheets).** After the linear layer that follows dropout,
+# the deterministic pass scaled by :math:`p_{\text{keep}}` equals the average
+# over masks up to Monte Carlo error, for :math:`p_{\text{keep}} = 0.5` and
+# 0.8 alike: the largest of the 6400 standardised differences stays below
+# the union-bound threshold, as it would for exact agreement. Scaling by the
+# drop probability instead, the csc413 trap, coincides with the right rule
+# only at :math:`p_{\text{keep}} = 0.5` and is far off at 0.8; the unscaled pass
+# is off by the factor :math:`1/p_{\text{keep}}`. After a ReLU the scaled pass
+# is only an approximation (relative errors printed): the rule is exact where
+# the network is linear in the mask, and by Jensen the hidden ReLU units' mean
+# activations are never below the scaled pass's. For a softmax output after
+# a single dropout layer it is exact in a different sense: it is the
+# normalised geometric mean of all subnetworks. Without the scaling the
+# network's test-time inputs to each layer are systematically larger than
+# anything it was trained on, and its predictions are not meaningful; with
+# the csc413 convention (drop probability :math:`p`) the factor is
+# :math:`1 - p`.
 #
 # **Standard against inverted.** As models they are equivalent: a weight
 # rescaling by :math:`p_{\text{keep}}` maps one onto the other in both training
@@ -246,13 +425,13 @@ print(f"weight decay {wd} on the standard net; max |test prediction difference| 
 # weights move :math:`1/p_{\text{keep}}^2` times faster in the common
 # parameterisation, so the two runs diverge (second figure, and the printed
 # prediction difference), although they use identical masks and
-# minibatches. Scaling that learning rate by :math:`p_{\text{keep}}^2`
-# restores the standard run (here to the last bit, since multiplying by
-# :math:`p_{\text{keep}} = 0.5` is exact in floating point). Weight decay with the same
-# coefficient is likewise a different penalty in the two (last printed line:
-# the runs differ with the same :math:`\lambda` and coincide with
-# :math:`\lambda/p_{\text{keep}}^2`). Inverted dropout is
-# preferred in practice (e.g. :class:`torch.nn.Dropout`) because the test-time
-# network is untouched and can be used without knowing :math:`p_{\text{keep}}`.
+# minibatches. Scaling that learning rate by :math:`p_{\text{keep}}^2`, not by
+# :math:`(1-p_{\text{keep}})^2`, restores the standard run to rounding error.
+# Weight decay with the same coefficient is likewise a different penalty in
+# the two (the runs differ with the same :math:`\lambda` and coincide with
+# :math:`\lambda/p_{\text{keep}}^2`), and Adam needs the rate
+# :math:`p_{\text{keep}}\eta_A`. Inverted dropout is preferred in practice
+# (e.g. :class:`torch.nn.Dropout`) because the test-time network is
+# untouched and can be used without knowing :math:`p_{\text{keep}}`.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -27,7 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["dropout_mask", "StandardDropout", "InvertedDropout"]
+__all__ = ["dropout_mask", "all_masks", "mask_probabilities", "StandardDropout", "InvertedDropout"]
 
 
 def _check_p_keep(p_keep) -> float:
@@ -58,6 +58,50 @@ def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Gene
     p_keep = _check_p_keep(p_keep)
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
     return (u < p_keep).to(dtype)
+
+
+def all_masks(n_units: int, *, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Every one of the :math:`2^n` keep masks of ``n_units`` units, one per row.
+
+    Row :math:`k` is the binary expansion of :math:`k` (unit :math:`j` is kept
+    when bit :math:`j` is set), so the rows are distinct and cover all
+    thinned subnetworks; for enumerating the dropout ensemble of a small layer.
+
+    Parameters
+    ----------
+    n_units : int
+        :math:`n`, between 1 and 20.
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    torch.Tensor, shape (2**n_units, n_units)
+        Entries in {0, 1}.
+    """
+    if isinstance(n_units, bool) or not isinstance(n_units, int) or not 1 <= n_units <= 20:
+        raise ValueError(f"n_units must be an int between 1 and 20, got {n_units!r}")
+    k = torch.arange(2**n_units)[:, None]
+    return ((k >> torch.arange(n_units)) & 1).to(dtype)
+
+
+def mask_probabilities(masks: torch.Tensor, p_keep: float) -> torch.Tensor:
+    """Probability :math:`\\prod_j p^{r_j}(1-p)^{1-r_j}` of each mask under independent Bernoulli(``p_keep``) units.
+
+    Parameters
+    ----------
+    masks : torch.Tensor, shape (n_masks, n_units)
+        Entries in {0, 1}, e.g. from :func:`all_masks` (whose probabilities sum to 1).
+    p_keep : float in (0, 1]
+
+    Returns
+    -------
+    torch.Tensor, shape (n_masks,)
+    """
+    p_keep = _check_p_keep(p_keep)
+    if not isinstance(masks, torch.Tensor) or masks.ndim != 2:
+        raise ValueError("masks must be a 2-D tensor (n_masks, n_units)")
+    kept = masks.sum(dim=1)
+    return p_keep**kept * (1.0 - p_keep) ** (masks.shape[1] - kept)
 
 
 class _Dropout(nn.Module):
