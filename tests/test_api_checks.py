@@ -65,8 +65,6 @@ PENDING = {
     "nntheory.data.teacher_student": "ch5-double-descent",
     "nntheory.bagging": "ch5-generalization",
     "nntheory.models.dropout": "ch5-generalization",
-    "nntheory.dropout_regression": "ch5-generalization",
-    "nntheory.implicit_regularization": "ch5-generalization",
     "nntheory.numpy_nn.mlp": "ch2-backprop",
     "nntheory.models.mlp": "ch2-backprop",
     "nntheory.optim": "ch4-opt-a",
@@ -159,6 +157,7 @@ DIVERGED = "a diverged network's loss is NaN or inf, not an error (training swee
 PREDICTION = "predictions of a diverged model give a NaN loss, as they should; only the data y is checked"
 FLOAT32_OK = "any floating dtype works here (nothing else to match)"
 SPLIT_ONLY = "the split only permutes rows; values are not computed with"
+ANY_THETA = "the test's loss is defined for any length and floating dtype of theta"
 BROADCAST = "arguments broadcast against each other (documented): a length-1 array is valid"
 NO_THRESHOLD = "max_loss=inf: only float overflow counts as divergence (documented)"
 NEW_FIGURE = "None: a new figure of the drawing's size (documented)"
@@ -765,13 +764,28 @@ CASES: dict[str, Case | str] = {
     "nntheory.bagging.bias_variance_mc": Case(
         lambda: dict(fit=lambda X, y, r: nntheory.bagging.ols_fit(X, y), X=_rng().standard_normal((6, 2)), w_true=np.array([1.0, -1.0]), noise_std=0.5, X_eval=np.ones((3, 2)), n_trials=4, rng=_rng()),
     ),
-    "nntheory.dropout_regression.dropout_loss_expected": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6)),
-    "nntheory.dropout_regression.dropout_loss_sample": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6, rng=_rng(), n_masks=4)),
-    "nntheory.dropout_regression.dropout_ridge_solution": Case(lambda: dict(X=_rng().standard_normal((4, 2)), y=np.arange(4.0), p_keep=0.6)),
-    "nntheory.implicit_regularization.modified_loss": Case(lambda: dict(loss_fn=_quadratic, theta=torch.tensor([0.5, -1.0], dtype=torch.float64), lr=0.1)),
-    "nntheory.implicit_regularization.gd_trajectory": Case(lambda: dict(loss_fn=_quadratic, theta0=torch.tensor([0.5, -1.0], dtype=torch.float64), lr=0.1, n_steps=4)),
-    "nntheory.implicit_regularization.gradient_flow": Case(lambda: dict(loss_fn=_quadratic, theta0=torch.tensor([0.5, -1.0], dtype=torch.float64), times=np.array([0.0, 0.5, 1.0]), n_substeps=4)),
-    "nntheory.implicit_regularization.sgd_regularizer": Case(lambda: dict(per_example_grads=_rng().standard_normal((6, 2)), batch_size=2)),
+    "nntheory.dropout_regression.dropout_loss_expected": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6), accept=ok(INT_TO_FLOAT, *each("w X y", "integer dtype"))),
+    "nntheory.dropout_regression.dropout_loss_sample": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6, rng=_rng(), n_masks=4), accept=ok(INT_TO_FLOAT, *each("w X y", "integer dtype"))),
+    "nntheory.dropout_regression.dropout_ridge_solution": Case(
+        lambda: dict(X=_rng().standard_normal((4, 2)) * 3, y=np.arange(4.0), p_keep=0.6),
+        accept=ok(INT_TO_FLOAT, *each("X y", "integer dtype")) | ok("one feature is a valid design", ("X", "wrong width")),
+    ),
+    "nntheory.implicit_regularization.modified_loss": Case(
+        lambda: dict(loss_fn=_quadratic, theta=torch.tensor([0.5, -1.0], dtype=torch.float64), lr=0.1),
+        accept=ok(ANY_THETA, *each("theta", "mismatched dtype", "wrong length")) | ok("lr 0: the loss itself", ("lr", "zero")),
+    ),
+    "nntheory.implicit_regularization.gd_trajectory": Case(
+        lambda: dict(loss_fn=_quadratic, theta0=torch.tensor([0.5, -1.0], dtype=torch.float64), lr=0.1, n_steps=4),
+        accept=ok(ANY_THETA, *each("theta0", "mismatched dtype", "wrong length")) | ok("lr 0: theta0 repeated", ("lr", "zero")) | ok("no step: theta0 alone", ("n_steps", "zero")),
+    ),
+    "nntheory.implicit_regularization.gradient_flow": Case(
+        lambda: dict(loss_fn=_quadratic, theta0=torch.tensor([0.5, -1.0], dtype=torch.float64), times=np.array([0.0, 0.5, 1.0]), n_substeps=4),
+        accept=ok(ANY_THETA, *each("theta0", "mismatched dtype", "wrong length")) | ok("fewer report times", ("times", "wrong length")),
+    ),
+    "nntheory.implicit_regularization.sgd_regularizer": Case(
+        lambda: dict(per_example_grads=_rng().standard_normal((6, 2)), batch_size=2),
+        accept=ok(INT_TO_FLOAT, ("per_example_grads", "integer dtype")) | ok("one parameter is a valid model", ("per_example_grads", "wrong width")),
+    ),
 }
 
 
