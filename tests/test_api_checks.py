@@ -63,8 +63,6 @@ PENDING = {
     "nntheory.sweep": "ch5-double-descent",
     "nntheory.newton": "ch5-double-descent",
     "nntheory.data.teacher_student": "ch5-double-descent",
-    "nntheory.bagging": "ch5-generalization",
-    "nntheory.models.dropout": "ch5-generalization",
     "nntheory.numpy_nn.mlp": "ch2-backprop",
     "nntheory.models.mlp": "ch2-backprop",
     "nntheory.optim": "ch4-opt-a",
@@ -157,6 +155,7 @@ DIVERGED = "a diverged network's loss is NaN or inf, not an error (training swee
 PREDICTION = "predictions of a diverged model give a NaN loss, as they should; only the data y is checked"
 FLOAT32_OK = "any floating dtype works here (nothing else to match)"
 SPLIT_ONLY = "the split only permutes rows; values are not computed with"
+ONE_FEATURE = "one feature is a valid design"
 ANY_THETA = "the test's loss is defined for any length and floating dtype of theta"
 BROADCAST = "arguments broadcast against each other (documented): a length-1 array is valid"
 NO_THRESHOLD = "max_loss=inf: only float overflow counts as divergence (documented)"
@@ -363,6 +362,14 @@ def _torch_optimizer():
 _POINTS = np.array([[1.5, -2.0, 0.5], [0.3, 2.2, -1.1]])  # no row rounds to zero as integers
 
 
+def _design() -> np.ndarray:
+    return np.array([[1.0, 0.5], [0.2, 2.0], [-1.0, 1.0], [3.0, 0.0], [0.5, -1.5], [2.0, 2.5]])
+
+
+def _ols_fit3(X, y, rng):
+    return nntheory.bagging.ols_fit(X, y)
+
+
 def _quadratic(t: torch.Tensor) -> torch.Tensor:
     return 0.5 * (t * t).sum() + t[0] * t[-1]
 
@@ -544,6 +551,12 @@ CASES: dict[str, Case | str] = {
         )
     },
     "nntheory.models.dropout.dropout_mask": Case(lambda: dict(shape=(3, 2), p_keep=0.5, generator=_g(), dtype=torch.float64, device="cpu"), accept=ok(OPTIONAL_GENERATOR, ("generator", "none"))),
+    "nntheory.models.dropout.all_masks": Case(lambda: dict(n_units=3, dtype=torch.float32), call=lambda **kw: nntheory.models.dropout.all_masks(**kw)),
+    "nntheory.models.dropout.mask_probabilities": Case(
+        lambda: dict(masks=nntheory.models.dropout.all_masks(2), p_keep=0.7),
+        call=lambda **kw: nntheory.models.dropout.mask_probabilities(**kw),
+        accept=ok("masks are 0/1 indicators of any dtype", ("masks", "integer tensor"), ("masks", "mismatched dtype")) | ok("any set of masks", ("masks", "wrong width")),
+    ),
     "nntheory.models.dropout.StandardDropout": Case(lambda: dict(p_keep=0.5, generator=_g()), accept=ok(OPTIONAL_GENERATOR, ("generator", "none"))),
     "nntheory.models.dropout.InvertedDropout": Case(lambda: dict(p_keep=0.5, generator=_g()), accept=ok(OPTIONAL_GENERATOR, ("generator", "none"))),
     **{
@@ -551,6 +564,7 @@ CASES: dict[str, Case | str] = {
             lambda cls=cls: dict(self=getattr(nntheory.models, cls)(0.5, generator=_g()), x=torch.ones(4, 3)),
             call=lambda self, **kw: self(**kw),
             fixed=SELF,
+            accept=ok("dropout maps NaN to NaN, as torch.nn.Dropout (values are not read)", *each("x", "nan", "inf")) | ok("any floating dtype and shape, as torch.nn.Dropout", *each("x", "mismatched dtype", "empty", "wrong width")),
         )
         for cls in ("StandardDropout", "InvertedDropout")
     },
@@ -759,11 +773,29 @@ CASES: dict[str, Case | str] = {
         lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, steps=[0, 3, 5], max_loss=1e6),
         accept=ok("any real initial weight", *each("w1_0 w2_0", "negative", "zero")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")) | ok(NO_THRESHOLD, ("max_loss", "inf")),
     ),
-    "nntheory.bagging.ols_fit": Case(lambda: dict(X=_rng().standard_normal((6, 2)), y=np.arange(6.0))),
-    "nntheory.bagging.bagged_ols_fit": Case(lambda: dict(X=_rng().standard_normal((6, 2)), y=np.arange(6.0), n_models=3, subset_fraction=0.8, rng=_rng())),
-    "nntheory.bagging.bias_variance_mc": Case(
-        lambda: dict(fit=lambda X, y, r: nntheory.bagging.ols_fit(X, y), X=_rng().standard_normal((6, 2)), w_true=np.array([1.0, -1.0]), noise_std=0.5, X_eval=np.ones((3, 2)), n_trials=4, rng=_rng()),
+    "nntheory.bagging.ols_fit": Case(lambda: dict(X=_design(), y=np.arange(6.0)), accept=ok(INT_TO_FLOAT, *each("X y", "integer dtype")) | ok(ONE_FEATURE, ("X", "wrong width"))),
+    "nntheory.bagging.bagged_ols_fit": Case(
+        lambda: dict(X=_design(), y=np.arange(6.0), n_models=3, subset_fraction=0.8, rng=_rng()),
+        accept=ok(INT_TO_FLOAT, *each("X y", "integer dtype")) | ok(ONE_FEATURE, ("X", "wrong width")),
     ),
+    "nntheory.bagging.bias_variance_mc": Case(
+        lambda: dict(fit=_ols_fit3, X=_design(), w_true=np.array([1.0, -1.0]), noise_std=0.5, X_eval=np.ones((3, 2)), n_trials=4, rng=_rng()),
+        accept=ok(INT_TO_FLOAT, *each("X w_true X_eval", "integer dtype")) | ok("noise-free labels: zero variance", ("noise_std", "zero")),
+    ),
+    "nntheory.bagging.bagged_ols_variance": Case(
+        lambda: dict(X=_design(), X_eval=np.ones((3, 2)), noise_std=0.5, subset_fraction=0.8, n_subsets=8, n_groups=2, rng=_rng()),
+        accept=ok(INT_TO_FLOAT, *each("X X_eval", "integer dtype")) | ok("noise-free labels: zero variance", ("noise_std", "zero")),
+    ),
+    "nntheory.bagging.BaggedOLSVariance": RESULT_TYPE,
+    **{
+        f"nntheory.bagging.BaggedOLSVariance.{method}": Case(
+            lambda: dict(self=nntheory.bagging.BaggedOLSVariance(1.0, 0.5, 0.01, 0.2, 0.01), n_models=np.array([1.0, 5.0, 10.0])),
+            call=lambda self, method=method, **kw: getattr(self, method)(**kw),
+            fixed=SELF,
+            accept=ok("inf is the infinite ensemble (documented)", ("n_models", "inf")) | ok("ensemble sizes are counts given as numbers", ("n_models", "integer dtype")) | ok("any number of sizes", ("n_models", "wrong length")),
+        )
+        for method in ("excess", "excess_se", "variance")
+    },
     "nntheory.dropout_regression.dropout_loss_expected": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6), accept=ok(INT_TO_FLOAT, *each("w X y", "integer dtype"))),
     "nntheory.dropout_regression.dropout_loss_sample": Case(lambda: dict(w=np.array([1.0, -1.0]), X=np.ones((3, 2)), y=np.arange(3.0), p_keep=0.6, rng=_rng(), n_masks=4), accept=ok(INT_TO_FLOAT, *each("w X y", "integer dtype"))),
     "nntheory.dropout_regression.dropout_ridge_solution": Case(

@@ -27,13 +27,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nntheory import _checks
+
 __all__ = ["dropout_mask", "all_masks", "mask_probabilities", "StandardDropout", "InvertedDropout"]
 
 
 def _check_p_keep(p_keep) -> float:
-    if isinstance(p_keep, bool) or not isinstance(p_keep, (int, float)) or not 0.0 < p_keep <= 1.0:
-        raise ValueError(f"p_keep must be a probability in (0, 1], got {p_keep!r}")
-    return float(p_keep)
+    """A keep probability in (0, 1] (numpy scalars accepted)."""
+    return _checks.check_real(p_keep, "p_keep", low=0, high=1, low_open=True)
+
+
+def _check_device(device):
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device must name a torch device such as 'cpu', got {device!r}") from exc
 
 
 def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> torch.Tensor:
@@ -55,7 +65,11 @@ def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Gene
     torch.Tensor, shape ``shape``
         Entries in {0, 1}.
     """
+    shape = tuple(_checks.check_int_sequence(shape, "shape", low=0))
     p_keep = _check_p_keep(p_keep)
+    _checks.check_optional_torch_generator(generator, "generator")
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
+    device = _check_device(device)
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
     return (u < p_keep).to(dtype)
 
@@ -78,8 +92,8 @@ def all_masks(n_units: int, *, dtype: torch.dtype = torch.float64) -> torch.Tens
     torch.Tensor, shape (2**n_units, n_units)
         Entries in {0, 1}.
     """
-    if isinstance(n_units, bool) or not isinstance(n_units, int) or not 1 <= n_units <= 20:
-        raise ValueError(f"n_units must be an int between 1 and 20, got {n_units!r}")
+    n_units = _checks.check_int(n_units, "n_units", low=1, high=20)
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
     k = torch.arange(2**n_units)[:, None]
     return ((k >> torch.arange(n_units)) & 1).to(dtype)
 
@@ -97,9 +111,10 @@ def mask_probabilities(masks: torch.Tensor, p_keep: float) -> torch.Tensor:
     -------
     torch.Tensor, shape (n_masks,)
     """
+    masks = _checks.check_tensor(masks, "masks", ndim=2, floating=False)
+    if masks.dtype == torch.bool or masks.is_complex() or not bool(((masks == 0) | (masks == 1)).all()):
+        raise ValueError("masks must hold 0 and 1 only (keep indicators, as from all_masks)")
     p_keep = _check_p_keep(p_keep)
-    if not isinstance(masks, torch.Tensor) or masks.ndim != 2:
-        raise ValueError("masks must be a 2-D tensor (n_masks, n_units)")
     kept = masks.sum(dim=1)
     return p_keep**kept * (1.0 - p_keep) ** (masks.shape[1] - kept)
 
@@ -108,9 +123,7 @@ class _Dropout(nn.Module):
     def __init__(self, p_keep: float, *, generator: torch.Generator | None = None):
         super().__init__()
         self.p_keep = _check_p_keep(p_keep)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        self.generator = generator
+        self.generator = _checks.check_optional_torch_generator(generator, "generator")
 
     @property
     def p_drop(self) -> float:
@@ -147,6 +160,7 @@ class StandardDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
+        _checks.check_tensor(x, "x", finite=False, nonempty=False)  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x)
         return x * self.p_keep
@@ -175,6 +189,7 @@ class InvertedDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
+        _checks.check_tensor(x, "x", finite=False, nonempty=False)  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x) / self.p_keep
         return x
