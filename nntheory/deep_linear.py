@@ -56,6 +56,8 @@ __all__ = [
     "gd_trajectory",
     "GDTrajectory",
     "flow_invariant",
+    "gd_invariant",
+    "predicted_landing",
 ]
 
 
@@ -403,7 +405,8 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     Under :math:`\dot w_i = -\alpha_i \partial L/\partial w_i` one has
     :math:`\tfrac{d}{dt}(w_1^2/\alpha_1) = -2 w_1^2 w_2^2 = \tfrac{d}{dt}(w_2^2/\alpha_2)`,
     so :math:`C` is constant along the flow. One GD step changes it by
-    :math:`w_1^2 w_2^2 (\alpha_1 w_2^2 - \alpha_2 w_1^2)`.
+    :math:`w_1^2 w_2^2 (\alpha_1 w_2^2 - \alpha_2 w_1^2) = -2\alpha_1\alpha_2 L\, C`,
+    that is, GD multiplies it by :math:`1 - 2\alpha_1\alpha_2 L` exactly.
 
     Parameters
     ----------
@@ -421,3 +424,103 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     if np.any(~(alpha1 > 0)) or np.any(~(alpha2 > 0)):
         raise ValueError("alpha1 and alpha2 must be positive for the flow invariant")
     return w1**2 / alpha1 - w2**2 / alpha2
+
+
+def gd_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
+    r"""The quantity GD conserves to third order: :math:`Q = C\,(s - 4)`.
+
+    Here :math:`C = w_1^2/\alpha_1 - w_2^2/\alpha_2` is the flow invariant
+    (:func:`flow_invariant`) and :math:`s = \alpha_1 w_2^2 + \alpha_2 w_1^2`.
+    With :math:`p = 2\alpha_1\alpha_2 L = \alpha_1\alpha_2 w_1^2 w_2^2`, one
+    GD step maps :math:`C \mapsto C(1 - p)` and
+    :math:`s - 4 \mapsto (s - 4)(1 + p)`, so it maps
+    :math:`Q \mapsto Q\,(1 - p^2)` exactly. Since :math:`p` is of second
+    order in the rates, a run of order :math:`1/\alpha` steps changes
+    :math:`Q` by a relative :math:`O(\alpha^3)`, against :math:`O(\alpha)`
+    for :math:`C`.
+
+    Parameters
+    ----------
+    w1, w2 : float or array_like
+        Weights.
+    alpha1, alpha2 : float or array_like
+        Learning rates, positive. All four broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`Q`, of the broadcast shape.
+    """
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    s = alpha1 * w2**2 + alpha2 * w1**2
+    return flow_invariant(w1, w2, alpha1, alpha2) * (s - 4.0)
+
+
+_LANDING_METHODS = ("flow", "first-order", "gd-invariant")
+
+
+def predicted_landing(w1_0, w2_0, alpha1, alpha2, method: str = "gd-invariant") -> tuple[np.ndarray, np.ndarray]:
+    r"""Predicted landing point of GD from :math:`(w_1(0), w_2(0))`, as squared weights.
+
+    The run lands on the axis :math:`w_2 = 0` if :math:`C(0) > 0` and on
+    :math:`w_1 = 0` if :math:`C(0) < 0` (:math:`C` as in :func:`flow_invariant`);
+    the sharpness of the landing point is the one non-zero squared weight.
+
+    ``"flow"``
+        :math:`C` conserved, the gradient-flow landing point:
+        :math:`w_1(\infty)^2 = \alpha_1 C(0)` (or
+        :math:`w_2(\infty)^2 = -\alpha_2 C(0)`). Error of first order in the rates.
+    ``"first-order"``
+        The flow point times :math:`1 - \alpha_1 w_2(0)^2/2` (or
+        :math:`1 - \alpha_2 w_1(0)^2/2`). Error of second order.
+    ``"gd-invariant"``
+        :math:`Q` of :func:`gd_invariant` conserved. At :math:`(a, 0)`,
+        :math:`Q = (a^2/\alpha_1)(\alpha_2 a^2 - 4)`; the root that tends to
+        the flow point is
+        :math:`a^2 = 2\alpha_1 |Q(0)| / \big(4 + \sqrt{16 - 4\alpha_1\alpha_2 |Q(0)|}\big)`
+        (:math:`\alpha_1 \leftrightarrow \alpha_2` on the other axis). Error of
+        third order. Needs :math:`s(0) < 4`, where GD converges.
+
+    The orders hold for small rates, when no step has
+    :math:`2\alpha_1\alpha_2 L \ge 1` (which would flip the sign of :math:`C`);
+    :math:`s(0) < 2` guarantees that.
+
+    Parameters
+    ----------
+    w1_0, w2_0 : float or array_like
+        Initial weights.
+    alpha1, alpha2 : float or array_like
+        Learning rates, positive. All four broadcast together.
+    method : {"gd-invariant", "first-order", "flow"}
+        Which quantity is taken as conserved (see above).
+
+    Returns
+    -------
+    w1_sq, w2_sq : numpy.ndarray
+        Predicted :math:`w_1(\infty)^2` and :math:`w_2(\infty)^2`, of the
+        broadcast shape; at each entry at least one of them is 0.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, rates that are not positive, or (method
+        ``"gd-invariant"``) a start with :math:`s(0) \ge 4`.
+    """
+    _checks.check_choice(method, "method", _LANDING_METHODS)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
+    C = flow_invariant(w1, w2, alpha1, alpha2)  # checks the rates
+    on_w2_axis = C > 0  # lands on w2 = 0, with w1^2 > 0
+    if method == "flow":
+        sq1, sq2 = alpha1 * C, -alpha2 * C
+    elif method == "first-order":
+        sq1, sq2 = alpha1 * C * (1 - alpha1 * w2**2 / 2), -alpha2 * C * (1 - alpha2 * w1**2 / 2)
+    else:
+        s0 = alpha1 * w2**2 + alpha2 * w1**2
+        if np.any(~(s0 < 4)):
+            raise ValueError("method 'gd-invariant' needs s(0) = alpha1 * w2_0**2 + alpha2 * w1_0**2 < 4")
+        q = np.abs(C) * (4 - s0)  # |Q(0)|
+        # alpha1 alpha2 |Q| = |u - t| (4 - s) <= s (4 - s) <= 4: the root is real.
+        denom = 4 + np.sqrt(np.maximum(16 - 4 * alpha1 * alpha2 * q, 0.0))
+        sq1, sq2 = 2 * alpha1 * q / denom, 2 * alpha2 * q / denom
+    zero = np.zeros_like(C)
+    return np.where(on_w2_axis, sq1, zero), np.where(C < 0, sq2, zero)

@@ -765,6 +765,14 @@ CASES: dict[str, Case | str] = {
         lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
         accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
     ),
+    "nntheory.deep_linear.gd_invariant": Case(
+        lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+    ),
+    "nntheory.deep_linear.predicted_landing": Case(
+        lambda: dict(w1_0=np.array([0.5, 1.0]), w2_0=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2, method="first-order"),
+        accept=ok(INT_TO_FLOAT, *each("w1_0 w2_0", "integer dtype")) | ok(BROADCAST, *each("w1_0 w2_0", "wrong length")),
+    ),
     "nntheory.deep_linear.gd_trajectory": Case(
         lambda: dict(w1_0=1.0, w2_0=1.2, alpha1=0.1, alpha2=0.3, n_steps=5, max_loss=1e6),
         accept=ok("any real initial weight", *each("w1_0 w2_0", "negative", "zero")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")) | ok("no step: the initial point", ("n_steps", "zero")) | ok(NO_THRESHOLD, ("max_loss", "inf")),

@@ -210,6 +210,75 @@ def test_shapes_that_do_not_broadcast_are_named():
         deep_linear.gd_losses(1.0, 1.5, np.ones(3), np.ones(2), steps=[1])
 
 
+def _scalar_gd_end(w1, w2, a1, a2, n_steps):
+    """Independent reference: the weights after n_steps GD steps, in plain Python floats."""
+    w1, w2, a1, a2 = float(w1), float(w2), float(a1), float(a2)
+    for _ in range(n_steps):
+        w1, w2 = w1 - a1 * w1 * w2 * w2, w2 - a2 * w1 * w1 * w2
+    return w1, w2
+
+
+def test_one_step_laws_of_the_two_invariants(rng):
+    # C' = C (1 - p) and Q' = Q (1 - p^2) with p = 2 a1 a2 L, the step taken by the scalar loop.
+    for _ in range(200):
+        w1, w2 = rng.uniform(-2.0, 2.0, size=2)
+        a1, a2 = rng.uniform(0.01, 2.0, size=2)
+        n1, n2 = _scalar_gd_end(w1, w2, a1, a2, 1)
+        p = a1 * a2 * (w1 * w2) ** 2
+        C, Q = w1**2 / a1 - w2**2 / a2, (w1**2 / a1 - w2**2 / a2) * (a1 * w2**2 + a2 * w1**2 - 4)
+        assert deep_linear.flow_invariant(n1, n2, a1, a2) == pytest.approx(C * (1 - p), rel=1e-9, abs=1e-9 * (1 + abs(C)))
+        assert deep_linear.gd_invariant(n1, n2, a1, a2) == pytest.approx(Q * (1 - p**2), rel=1e-9, abs=1e-9 * (1 + abs(Q)))
+        assert deep_linear.gd_invariant(w1, w2, a1, a2) == pytest.approx(Q, rel=1e-12)
+
+
+def test_flow_landing_matches_an_rk4_integration_of_the_flow():
+    # The gradient flow dw1/dt = -a1 w1 w2^2, dw2/dt = -a2 w1^2 w2, integrated by classical RK4.
+    def field(w, a1, a2):
+        return np.array([-a1 * w[0] * w[1] ** 2, -a2 * w[0] ** 2 * w[1]])
+
+    for (w1, w2, a1, a2) in [(1.5, 0.5, 1.0, 1.0), (1.0, 0.8, 0.5, 2.0), (0.6, 1.1, 1.0, 0.3)]:
+        w, dt = np.array([w1, w2]), 0.01
+        for _ in range(20_000):  # flow time 200: the vanishing weight is below 1e-20
+            k1 = field(w, a1, a2)
+            k2 = field(w + dt / 2 * k1, a1, a2)
+            k3 = field(w + dt / 2 * k2, a1, a2)
+            k4 = field(w + dt * k3, a1, a2)
+            w = w + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        sq1, sq2 = deep_linear.predicted_landing(w1, w2, a1, a2, method="flow")
+        np.testing.assert_allclose([sq1, sq2], w**2, atol=1e-8)
+
+
+@pytest.mark.parametrize("start", [(1.5, 0.5, 1.0, 1.0), (1.0, 0.8, 0.3, 3.0), (0.7, 1.2, 1.0, 0.5)])
+def test_landing_predictions_have_errors_of_order_one_two_three(start):
+    # Rates h * (r1, r2); GD from the scalar loop for a fixed flow time. Halving h should divide
+    # the error of the three predictions by about 2, 4 and 8.
+    w1, w2, r1, r2 = start
+    errors = {m: [] for m in ("flow", "first-order", "gd-invariant")}
+    for h in (0.04, 0.02):
+        e1, e2 = _scalar_gd_end(w1, w2, h * r1, h * r2, int(150 / h))
+        assert 0.5 * (e1 * e2) ** 2 < 1e-40  # landed
+        for m in errors:
+            sq1, sq2 = deep_linear.predicted_landing(w1, w2, h * r1, h * r2, method=m)
+            errors[m].append(abs(sq1 - e1**2) + abs(sq2 - e2**2))
+    for m, order in [("flow", 1), ("first-order", 2), ("gd-invariant", 3)]:
+        ratio = errors[m][0] / errors[m][1]
+        assert 2**order * 0.75 < ratio < 2**order * 1.33, (m, ratio, errors[m])
+
+
+def test_predicted_landing_picks_the_axis_by_the_sign_of_c():
+    sq1, sq2 = deep_linear.predicted_landing([1.5, 0.5], [0.5, 1.5], 0.1, 0.1)
+    assert sq1[0] > 0 and sq2[0] == 0 and sq1[1] == 0 and sq2[1] > 0
+    assert sq1[0] == pytest.approx(sq2[1])  # mirror starts, equal rates
+
+
+def test_predicted_landing_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        deep_linear.predicted_landing(1.0, 1.0, 0.1, 0.1, method="exact")
+    with pytest.raises(ValueError, match="s\\(0\\)"):
+        deep_linear.predicted_landing(1.0, 1.0, 2.0, 2.5)
+    with pytest.raises(ValueError, match="positive"):
+        deep_linear.predicted_landing(1.0, 1.0, 0.0, 0.1, method="flow")
+
 def test_arguments_are_checked():
     with pytest.raises(ValueError, match="^w1_0 must be finite"):
         deep_linear.gd_losses(np.nan, 1.0, 0.1, 0.1, [3])

@@ -18,10 +18,13 @@ The claims in short, each proved or checked below: the population loss
 :math:`\\tfrac12 (w_1 w_2)^2` is not convex; its minimisers are the two
 coordinate axes, the origin included (a degenerate global minimiser, not a
 saddle); with both rates positive, GD's loss tends to 0 whenever
-:math:`s(0) = \\alpha_1 w_2(0)^2 + \\alpha_2 w_1(0)^2 < 4`, and above 4 it
-cannot tend to 0 unless a weight becomes exactly zero after finitely many
-steps (a set of measure zero); and how *fast* a converging run gets there is
-set by the minimiser it lands on.
+:math:`s(0) = \\alpha_1 w_2(0)^2 + \\alpha_2 w_1(0)^2 < 4`, and at or above
+4 it cannot tend to 0 unless a weight becomes exactly zero after finitely
+many steps (a set of measure zero); :math:`s` is the network's tangent
+kernel weighted by the rates, so :math:`2 < s(0) < 4` is a "catapult"
+window where the linearised network diverges but the network converges;
+and how *fast* a converging run gets there is set by the minimiser it lands
+on.
 """
 
 # %%
@@ -267,10 +270,17 @@ assert abs(loop_loss - lib_loss) <= 1e-12 * loop_loss, (loop_loss, lib_loss)  # 
 #   sets :math:`w_2` to 0 in one step and :math:`L = 0` from step 1 on. (The
 #   proof does not say the loss blows up above the line; in every grid
 #   below it does.)
-# * **On the line** :math:`s(0) = 4` the factor keeps :math:`s = 4` forever,
-#   so the run neither converges nor escapes; e.g. :math:`(1, 1)` with
+# * **On the line** :math:`s(0) = 4` the factor keeps :math:`s(k) = 4`
+#   exactly, so the weights stay bounded (:math:`\alpha_2 w_1^2 \le 4` and
+#   :math:`\alpha_1 w_2^2 \le 4`), but that alone does not decide convergence.
+#   The argument of the previous bullet holds with :math:`u + t = 4`: if
+#   :math:`L(k) \to 0`, the small one of :math:`t, u` would grow by a factor
+#   above 8 per step, so the loss does not tend to 0 unless a weight becomes
+#   exactly 0 after finitely many steps. Both cases occur: :math:`(1, 1)` with
 #   :math:`\alpha_1 = \alpha_2 = 2` hops between :math:`(1, 1)` and
-#   :math:`(-1, -1)`.
+#   :math:`(-1, -1)` forever, while :math:`(1, 1)` with :math:`\alpha = (1, 3)`
+#   (or :math:`(3, 1)`) goes to :math:`(0, -2)` (or :math:`(-2, 0)`) in one
+#   step, and :math:`L = 0` from then on.
 #
 # On the axes of the rate plane the problem is one-layer: with
 # :math:`\alpha_2 = 0` only :math:`w_1` moves, by the constant factor
@@ -278,7 +288,7 @@ assert abs(loop_loss - lib_loss) <= 1e-12 * loop_loss, (loop_loss, lib_loss)  # 
 #
 # We check the identity at :math:`10^4` random points, the bound on the
 # summed losses on a 120 × 120 grid of rates (every step from 0 to 200), and
-# the three examples.
+# the four examples.
 wr = rng.normal(scale=1.5, size=(2, 10_000))
 ar = rng.uniform(0.0, 3.0, size=(2, 10_000))
 n1, n2 = deep_linear.gd_step(wr[0], wr[1], ar[0], ar[1])
@@ -305,6 +315,88 @@ np.testing.assert_array_equal(exception, [0.5, 0.0, 0.0, 0.0])  # "L = 0 from st
 hops = [tuple(float(v) for v in deep_linear.gd_step(*w, 2.0, 2.0)) for w in [(1.0, 1.0), (-1.0, -1.0)]]
 print("on the line, alpha1 = alpha2 = 2: GD maps (1, 1) and (-1, -1) to", hops)
 assert hops == [(-1.0, -1.0), (1.0, 1.0)], hops  # "hops between (1, 1) and (-1, -1)"
+for rates, landing in [((1.0, 3.0), (0.0, -2.0)), ((3.0, 1.0), (-2.0, 0.0))]:
+    line_run = deep_linear.gd_trajectory(1.0, 1.0, *rates, 100)
+    s_line_run = rates[0] * line_run.w2**2 + rates[1] * line_run.w1**2
+    print(f"on the line, alpha = {rates}: w(1) = ({line_run.w1[1]:g}, {line_run.w2[1]:g}); s(k) = 4 for every k <= 100: "
+          f"{np.all(s_line_run == 4.0)}; L at steps 0, 1, 2, 100 = {line_run.loss[[0, 1, 2, 100]]}")
+    assert (line_run.w1[1], line_run.w2[1]) == landing and np.all(s_line_run == 4.0)  # "goes to (0, -2) in one step", s stays 4
+    np.testing.assert_array_equal(line_run.loss[[0, 1, 2, 100]], [0.5, 0.0, 0.0, 0.0])  # "L = 0 from then on"
+
+# %%
+# What :math:`s` is: the tangent kernel, and the catapult window
+# ----------------------------------------------------------------
+# The output's gradient in the weights is
+# :math:`\partial f/\partial w_1 = w_2 x`, :math:`\partial f/\partial w_2 = w_1 x`,
+# so the neural tangent kernel of :math:`f`, with each layer weighted by its
+# learning rate, is
+#
+# .. math::
+#
+#    \Theta(x, x') = \alpha_1 \frac{\partial f(x)}{\partial w_1}\frac{\partial f(x')}{\partial w_1}
+#    + \alpha_2 \frac{\partial f(x)}{\partial w_2}\frac{\partial f(x')}{\partial w_2}
+#    = (\alpha_1 w_2^2 + \alpha_2 w_1^2)\, x x' = s\, x x' .
+#
+# With :math:`\mathbb E[X^2] = 1` its one non-zero eigenvalue (on the
+# functions :math:`c\,x`) is :math:`s` itself: :math:`s` is the rate-weighted
+# NTK. The *linearised* network, :math:`f` replaced by its first-order
+# Taylor expansion in the weights around :math:`w(0)`, is a one-layer model:
+# its output is :math:`v_{\rm lin}\, x` with
+# :math:`v_{\rm lin} = v(0) + w_2(0)(w_1 - w_1(0)) + w_1(0)(w_2 - w_2(0))`,
+# the gradient of its loss is :math:`v_{\rm lin}\,(w_2(0), w_1(0))`, and so
+# :math:`v_{\rm lin}(k+1) = v_{\rm lin}(k) - (\alpha_1 w_2(0)^2 + \alpha_2 w_1(0)^2)\, v_{\rm lin}(k) = (1 - s(0))\, v_{\rm lin}(k)`
+# and converges only for :math:`s(0) < 2`. For :math:`2 < s(0) < 4` the
+# linearised model diverges while the network converges: this is the
+# *catapult phase* that Lewkowycz, Bahri, Dyer, Sohl-Dickstein & Gur-Ari
+# (2020) found in a two-layer linear network (step size times NTK eigenvalue
+# between 2 and 4); the identity above makes the upper edge 4 exact here.
+# It also shows how the network escapes: below the line,
+# :math:`s(k+1) - s(k) = 2\alpha_1\alpha_2 L(k)\,(s(k) - 4) < 0` whenever
+# :math:`L(k) > 0`, so the kernel shrinks at every step until GD can settle
+# (used again in the speed section below). We compare :math:`\Theta` from
+# ``torch.autograd`` with :math:`s` at random points, and run GD on the
+# linearised network (autograd gradients) and on the network from
+# :math:`w(0) = (1, 1.5)` with :math:`\alpha = (1.2, 0.9)`, :math:`s(0) = 3.6`.
+ntk_err = 0.0
+rng_ntk = np.random.default_rng(SEED + 1)  # its own stream: the draws of the later cells stay as they were
+for (a, b), (r_1, r_2) in zip(rng_ntk.normal(scale=1.5, size=(20, 2)), rng_ntk.uniform(0.0, 3.0, size=(20, 2))):
+    w = torch.tensor([a, b], dtype=torch.float64, requires_grad=True)
+    (df,) = torch.autograd.grad(w[1] * w[0] * 1.0, w)  # gradient of f(x = 1) in the weights
+    ntk = r_1 * df[0] ** 2 + r_2 * df[1] ** 2
+    s_here = r_1 * b**2 + r_2 * a**2
+    ntk_err = max(ntk_err, abs(float(ntk) - s_here) / max(1.0, s_here))
+print(f"max |rate-weighted NTK (autograd) - s| / max(1, s) over 20 points: {ntk_err:.1e}")
+assert ntk_err < 1e-14, ntk_err  # "s is the rate-weighted NTK"
+
+w_init, rates_c = torch.tensor([1.0, 1.5], dtype=torch.float64), torch.tensor([1.2, 0.9], dtype=torch.float64)
+s_init = float(rates_c[0] * w_init[1] ** 2 + rates_c[1] * w_init[0] ** 2)
+
+
+def linearised_loss(w):
+    """Population loss of the first-order Taylor expansion of f in the weights around w_init (E[X^2] = 1)."""
+    v_lin = w_init[0] * w_init[1] + w_init[1] * (w[0] - w_init[0]) + w_init[0] * (w[1] - w_init[1])
+    return 0.5 * v_lin**2
+
+
+w_lin = w_init.clone()
+v_lin = []
+for _ in range(20):
+    w_lin.requires_grad_(True)
+    (g,) = torch.autograd.grad(linearised_loss(w_lin), w_lin)
+    w_lin = (w_lin - rates_c * g).detach()
+    v_lin.append(float(w_init[0] * w_init[1] + w_init[1] * (w_lin[0] - w_init[0]) + w_init[0] * (w_lin[1] - w_init[1])))
+v_lin = np.array(v_lin)
+net_run = deep_linear.gd_trajectory(1.0, 1.5, 1.2, 0.9, 200)
+s_run = 1.2 * net_run.w2**2 + 0.9 * net_run.w1**2
+print(f"s(0) = {s_init:.2f}; linearised model: |v_lin(20)| = {abs(v_lin[-1]):.2e} "
+      f"(predicted 1.5 * |1 - s(0)|^20 = {1.5 * abs(1 - s_init) ** 20:.2e}); network: L(200) = {net_run.loss[-1]:.1e}")
+# Once L(k) < 1e-12 the fall 2 a1 a2 L (4 - s) is below the rounding of s (~1e-16): there we check only "never rises".
+visible = net_run.loss[:-1] > 1e-12
+print(f"network: s(k) falls at each of the {visible.sum()} steps with L(k) > 1e-12: {np.all(np.diff(s_run)[visible] < 0)}; "
+      f"never rises: {np.all(np.diff(s_run) <= 0)}; s(200) = {s_run[-1]:.3f}")
+np.testing.assert_allclose(v_lin, 1.5 * (1 - s_init) ** np.arange(1, 21), rtol=1e-12)  # v_lin(k+1) = (1 - s(0)) v_lin(k)
+assert 2 < s_init < 4 and abs(v_lin[-1]) > 1e7 and net_run.loss[-1] < 1e-30  # linearised diverges, network converges
+assert np.all(np.diff(s_run)[visible] < 0) and np.all(np.diff(s_run) <= 0) and s_run[-1] < 2  # "the kernel shrinks at every step"
 
 # %%
 # Part (c1): loss after k steps over a grid of learning rates
@@ -318,10 +410,21 @@ assert hops == [(-1.0, -1.0), (1.0, 1.0)], hops  # "hops between (1, 1) and (-1,
 # most converged runs from :math:`k = 50` on, printed below). We use one *symmetric-logarithmic*
 # colour scale for all panels: the colour moves evenly with the *order of
 # magnitude* of the number of decades, so that :math:`10^{-3}`,
-# :math:`10^{-30}` and :math:`10^{-300}` are equally far apart. White
-# cells have :math:`L = 0` in float64 (a loss below about
-# :math:`10^{-323}` underflows to 0).
-# Grey cells diverged. The dashed line is :math:`s(0) = 4`.
+# :math:`10^{-30}` and :math:`10^{-300}` are equally far apart. The scale
+# reaches up to :math:`10^{100}`, the divergence threshold, so every run
+# that has not diverged has its own colour, however large its loss (yellow:
+# :math:`L` far above 1). White cells have :math:`L = 0` in float64 (a loss
+# below about :math:`10^{-323}` underflows to 0). Grey cells diverged. The
+# dashed line is :math:`s(0) = 4`.
+#
+# The bottom row :math:`\alpha_2 = 0` and the left column
+# :math:`\alpha_1 = 0` are one-layer problems: only one weight moves, by the
+# constant factor :math:`1 - t` (bottom row, :math:`t = \alpha_1 w_2(0)^2`) or
+# :math:`1 - u` (left column, :math:`u = \alpha_2 w_1(0)^2`). Where that
+# factor exceeds 1 in size (:math:`t` or :math:`u` above 2) the loss grows
+# geometrically, slowly near 2, and the cells that have not yet passed
+# :math:`10^{100}` are yellow even at :math:`k = 200`. Everything said about
+# the line :math:`s(0) = 4` concerns the cells off these two edges.
 import matplotlib.patheffects as pe
 from matplotlib.colors import SymLogNorm
 from matplotlib.patches import Patch
@@ -333,11 +436,11 @@ A1, A2 = np.meshgrid(alpha1, alpha2)  # (240, 240): rows index alpha2
 losses = deep_linear.gd_losses(W1_0, W2_0, A1, A2, STEPS)  # (5, 240, 240)
 
 CMAP = plt.get_cmap("viridis").with_extremes(bad="0.6", under="white")
-NORM = SymLogNorm(linthresh=1.0, linscale=0.3, vmin=-330.0, vmax=20.0, base=10)
+NORM = SymLogNorm(linthresh=1.0, linscale=0.3, vmin=-330.0, vmax=100.0, base=10)  # vmax: the divergence threshold 1e100
 EDGE_STYLE = dict(ls="--", color="black", lw=1.6, path_effects=[pe.Stroke(linewidth=3.2, foreground="white"), pe.Normal()])
 ZERO_PATCH = Patch(facecolor="white", edgecolor="0.3", label=r"$L = 0$ in float64")
 DIVERGED_PATCH = Patch(color="0.6", label="diverged")
-CBAR_TICKS = [-300, -100, -30, -10, -3, -1, 0, 1, 10]
+CBAR_TICKS = [-300, -100, -30, -10, -3, -1, 0, 1, 10, 100]
 
 
 def log_colorbar(fig, mesh, axes, label):
@@ -372,13 +475,19 @@ def median_log10(loss):
         return float(np.median(np.log10(finite)))
 
 
+# The stable region of the proof: the off-axis cells below the line, where every run converges.
+off_axes = (A1 > 0) & (A2 > 0)
+s0 = A1 * W2_0**2 + A2 * W1_0**2
+stable = off_axes & (s0 < 4)
+
 fig, axes = plt.subplots(2, 3, figsize=(13, 8.4), sharex=True, sharey=True, layout="constrained")
 for ax, k, loss in zip(axes.flat, STEPS, losses):
     mesh = show_log_loss(ax, alpha1, alpha2, loss)
     s_line(ax, W1_0, W2_0, alpha1[-1])
     ax.set_xlim(alpha1[0], alpha1[-1])
     ax.set_ylim(alpha2[0], alpha2[-1])
-    ax.set_title(f"k = {k}: median $\\log_{{10}} L$ = {median_log10(loss):.0f}, {np.mean(np.isinf(loss)):.1%} diverged", fontsize=11)
+    median_text = f"{median_log10(loss[stable]):.0f}".replace("-", "\u2212")  # a typographic minus
+    ax.set_title(f"k = {k}: median $\\log_{{10}} L$ = {median_text} below the line,\n{np.mean(np.isinf(loss)):.1%} of all cells diverged", fontsize=11)
 for ax in axes[1]:
     ax.set_xlabel(r"$\alpha_1$", fontsize=12)
 for ax in axes[:, 0]:
@@ -392,39 +501,63 @@ log_colorbar(fig, mesh, axes, r"$\log_{10} L(w_1(k), w_2(k))$ (symmetric-log col
 fig.suptitle("The converged region darkens with k by tens of decades; its edge stays on the dashed line", fontsize=13)
 plt.show()
 
-print("  k   diverged   median log10 L   L < 1e-6   L < 1e-16   L = 0   (last four: among the runs that did not diverge)")
+print(f"stable region (off-axis cells with s(0) < 4): {stable.sum()} of {stable.size} cells")
+print("  k   diverged (all cells)   median log10 L   per step   L < 1e-6   L < 1e-16   L = 0   (from 'median' on: over the stable region)")
 table = []
 for k, loss in zip(STEPS, losses):
-    finite = loss[np.isfinite(loss)]
-    table.append((np.mean(np.isinf(loss)), median_log10(loss), np.mean(finite < 1e-6), np.mean(finite < 1e-16), np.mean(finite == 0)))
-    print(f"{k:3d} {table[-1][0]:10.2%} {table[-1][1]:16.1f} {table[-1][2]:10.1%} {table[-1][3]:11.1%} {table[-1][4]:7.1%}")
+    here = loss[stable]
+    table.append((np.mean(np.isinf(loss)), median_log10(here), np.mean(here < 1e-6), np.mean(here < 1e-16), np.mean(here == 0)))
+    print(f"{k:3d} {table[-1][0]:20.2%} {table[-1][1]:16.1f} {table[-1][1] / k:10.3f} {table[-1][2]:10.1%} {table[-1][3]:11.1%} {table[-1][4]:7.1%}")
 diverged_frac, medians, small_frac, below16_frac, zero_frac = (np.array(col) for col in zip(*table))
+assert np.all(np.isfinite(losses[:, stable])), "a run below the line diverged"  # the proof: every stable run converges
 assert np.all(below16_frac[2:] > 0.5), below16_frac  # "a floor at 1e-16 would hide most converged runs from k = 50 on"
-assert np.mean(losses[-1][np.isfinite(losses[-1])] < 1e-300) > 0.01  # "more than 300 decades by k = 200"
+assert np.mean(losses[-1][stable] < 1e-300) > 0.01  # "more than 300 decades by k = 200"
+finite_max = [np.log10(loss[np.isfinite(loss)].max()) for loss in losses]
+print("largest log10 L among the runs not diverged, k = 10 ... 200:", np.round(finite_max, 1))
+assert max(finite_max) <= 100 and max(finite_max) > 90  # the colour scale reaches every finite loss; some come close to 1e100
+edge_rows = np.zeros_like(stable)
+edge_rows[0, :] = edge_rows[:, 0] = True  # alpha2 = 0 (bottom row) and alpha1 = 0 (left column)
+L_init = float(deep_linear.population_loss(W1_0, W2_0))
+grown = [np.isfinite(loss) & (loss > L_init) & edge_rows for loss in losses]  # finite, and above the initial loss
+one_layer = ((np.abs(1 - A1 * W2_0**2) > 1) & (A2 == 0)) | ((np.abs(1 - A2 * W1_0**2) > 1) & (A1 == 0))
+print("edge cells (alpha1 = 0 or alpha2 = 0) finite with L(k) > L(0), k = 10 ... 200:", [int(g.sum()) for g in grown])
+assert grown[-1].any()  # "yellow even at k = 200"
+assert all(np.all(one_layer[g]) for g in grown)  # they are the cells with |1 - t| > 1 (or |1 - u| > 1)
 
 # %%
 # How the picture changes with :math:`k`. The checks below hold each
-# sentence.
+# sentence; all fractions and medians are over the stable region (the
+# off-axis cells below the line).
 #
-# * The converged region *darkens*: the median :math:`\log_{10} L` of the
-#   runs that did not diverge falls at every :math:`k`, by tens of decades
-#   by :math:`k = 200`, about in proportion to :math:`k` (geometric
-#   convergence of most runs).
+# * The converged region *darkens*: the median :math:`\log_{10} L` falls at
+#   every :math:`k`, by tens of decades by :math:`k = 200`. From
+#   :math:`k = 25` on it falls by a nearly constant number of decades per
+#   step (the printed per-step column varies by less than 20 %), so about in
+#   proportion to :math:`k`: most runs converge geometrically. The first 10
+#   steps are faster per step.
 # * After 10 steps only part of the stable region is below
-#   :math:`10^{-6}`; by :math:`k = 200` almost all of it is.
+#   :math:`10^{-6}` (about 40 %, printed); by :math:`k = 200` almost all
+#   of it is (above 95 %).
 # * The diverged (grey) region grows by a sliver only, under one percentage
-#   point from :math:`k = 10` to :math:`k = 200`: runs just above the line
-#   oscillate for a while before they blow up (the proof above says
-#   they cannot converge).
+#   point from :math:`k = 10` to :math:`k = 200`. Runs above the line, with
+#   :math:`s(0)` up to the printed value, are still finite after 10 steps,
+#   their loss growing as they oscillate (the yellow cells just above the
+#   dashed line at :math:`k = 10`); all have passed :math:`10^{100}` by
+#   :math:`k = 25` (the proof above says they cannot converge).
 # * The stable region is not uniform: bright bands of slow convergence
 #   cross it, and rates near zero are slow too. The next section explains
 #   where the bands lie.
+per_step = medians / np.array(STEPS)
+above_finite = [off_axes & (s0 > 4) & np.isfinite(loss) for loss in losses]
+print(f"largest s(0) of an off-axis run above the line still finite at k = 10: {s0[above_finite[0]].max():.2f}; "
+      f"such runs at k = 10, 25, ...: {[int(m.sum()) for m in above_finite]}")
 assert np.all(np.diff(medians) < 0), medians  # "darkens at every k"
 assert medians[-1] < medians[0] - 30, medians  # "by tens of decades"
-assert small_frac[0] < 0.9 and small_frac[-1] > 0.95, small_frac  # "only part ... almost all of it"
+assert per_step[1:].max() / per_step[1:].min() < 1.2, per_step  # "nearly constant per step from k = 25 on" (ratio of slopes)
+assert per_step[0] < per_step[1:].min(), per_step  # "the first 10 steps are faster per step"
+assert 0.3 < small_frac[0] < 0.5 and small_frac[-1] > 0.95, small_frac  # "about 40 % ... above 95 %"
 assert np.all(np.diff(diverged_frac) >= 0) and diverged_frac[-1] - diverged_frac[0] < 0.01, diverged_frac  # "a sliver"
-off_axes = (A1 > 0) & (A2 > 0)
-s0 = A1 * W2_0**2 + A2 * W1_0**2
+assert above_finite[0].any() and not any(m.any() for m in above_finite[1:])  # "all have passed 1e100 by k = 25"
 agree = np.mean(((s0 < 4) == np.isfinite(losses[-1]))[off_axes])
 print(f"cells off the axes on the predicted side of s(0) = 4 after 200 steps: {agree:.2%}")
 assert agree == 1.0, agree  # every off-axis cell of this grid: converging below the line, diverged above it
@@ -440,7 +573,13 @@ assert agree == 1.0, agree  # every off-axis cell of this grid: converging below
 # :math:`(1 - \alpha_1 b^2)^2`). So a run is fast when
 # :math:`\alpha\lambda \approx 1` and slow when :math:`\alpha\lambda` is
 # near 0 (a small rate, or a landing point near the flat origin) or near 2
-# (the stability limit of that minimiser). We run 3,000 random rate pairs of
+# (the stability limit of that minimiser). The kernel :math:`s` of the
+# catapult section bounds the landing point in one line: below the line
+# :math:`s(k)` never rises, and at :math:`(a, 0)` it equals
+# :math:`\alpha_2 a^2 = \alpha\lambda`, so
+# :math:`\alpha\lambda = s(\infty) \le s(0)`. A run cannot land with a
+# step-size-times-sharpness above its starting kernel :math:`s(0)`: a small
+# :math:`s(0)` (small rates or small weights) forces a slow end. We run 3,000 random rate pairs of
 # the same rectangle for 400 steps with
 # :func:`~nntheory.deep_linear.gd_trajectory`, read off the landing point,
 # and count the steps each needs to reach :math:`L < 10^{-10}`.
@@ -465,6 +604,12 @@ factor_err = np.max(np.abs(measured / predicted - 1))
 print(f"runs converged: {converged.sum()} of {n_runs}; late (L(60) < 1e-20, landing sharpness > 0.01): {late.sum()}")
 print(f"max |L(61)/L(60) / (1 - alpha lambda)^2 - 1| over the late runs: {factor_err:.1e}")
 assert late.sum() > 100 and factor_err < 1e-6, (late.sum(), factor_err)  # "falls by (1 - alpha lambda)^2 per step"
+s_runs = r1 * runs.w2**2 + r2 * runs.w1**2  # (401, n_runs)
+s_rise = np.max(np.diff(s_runs[:, converged], axis=0) / s_runs[:-1, converged])
+print(f"converged runs: largest relative rise of s(k) in one step: {s_rise:.1e}; "
+      f"largest alpha lambda - s(0): {np.max(alpha_lambda[converged] - s_runs[0, converged]):.2e}")
+assert s_rise <= 1e-15, s_rise  # "s(k) never rises" below the line (up to the rounding of s, ~1e-16 relative)
+assert np.all(alpha_lambda[converged] <= s_runs[0, converged]), "alpha lambda > s(0)"  # "alpha lambda = s(inf) <= s(0)"
 
 bins = [0.0, 0.05, 0.2, 0.6, 0.8, 1.2, 1.6, 2.0]
 print("alpha * lambda at the landing point   runs   median steps to L < 1e-10")
@@ -587,13 +732,37 @@ print(f"(0.2, 0.2): diverged cells {np.isinf(loss_inits[5]).sum()}")
 #   start is close to the origin, where the loss is quartic and the
 #   gradient cubic (part a6). In 100 steps its median loss drops by fewer
 #   decades than that of any other initialisation that converges on most of
-#   the grid. Deep networks share this slow start from small
-#   initialisations.
+#   the grid. The same flatness is behind the plateau of deep linear
+#   networks trained towards a *non-zero* target from a small
+#   initialisation: they linger near the origin for a time that grows like
+#   :math:`\log(1/\text{scale})` before they learn (Saxe, McClelland &
+#   Ganguli 2014). In our network with target :math:`f^*(x) = x`, loss
+#   :math:`\tfrac12 (w_1 w_2 - 1)^2`, a balanced start :math:`(\varepsilon, \varepsilon)`
+#   stays balanced and grows by the factor :math:`1 + \alpha(1 - w^2) \approx 1 + \alpha`
+#   per step while small, so each decade less of :math:`\varepsilon` costs
+#   :math:`\ln 10 / \ln(1 + \alpha)` more steps: 24.2 at :math:`\alpha = 0.1`
+#   (counted below, to :math:`L < 0.005`).
 assert np.array_equal(mirror, loss_inits[4])  # "exactly the same losses"
 assert np.array_equal(loss_inits[1], loss_inits[2].T)  # "exact mirror image"
 assert not np.isinf(loss_inits[5]).any()  # "nothing diverges"
 majority_converge = [i for i, loss in enumerate(loss_inits) if np.mean(np.isfinite(loss)) > 0.5 and i != 5]
 assert all(decades[5] < decades[i] for i in majority_converge), decades  # "fewer decades than any other"
+
+
+def steps_to_learn(eps, lr, tol=0.005):
+    """GD steps on 0.5 (w1 w2 - 1)^2 from (eps, eps) until the loss is below tol."""
+    v1, v2, k = eps, eps, 0
+    while 0.5 * (v1 * v2 - 1) ** 2 >= tol:
+        err = v1 * v2 - 1
+        v1, v2, k = v1 - lr * v2 * err, v2 - lr * v1 * err, k + 1
+    return k
+
+
+plateau = np.array([steps_to_learn(e, 0.1) for e in [1e-2, 1e-3, 1e-4, 1e-5]])
+per_decade = np.log(10) / np.log(1.1)
+print(f"target f*(x) = x, alpha = 0.1: steps to L < 0.005 from eps = 1e-2 ... 1e-5: {plateau}; "
+      f"differences {np.diff(plateau)} (predicted ln 10 / ln 1.1 = {per_decade:.1f})")
+assert np.all(np.abs(np.diff(plateau) - per_decade) <= 1), plateau  # "ln 10 / ln(1 + alpha) more steps per decade" (to one step)
 
 # %%
 # Part (c4): zoom on the edge
@@ -667,8 +836,13 @@ assert slow200 < slow50, (slow50, slow200)  # "the filaments thin out"
 # * (c) The identity :math:`s(k+1) - 4 = (1 + 2\alpha_1\alpha_2 L(k))(s(k) - 4)`
 #   proves that, for positive rates, the loss tends to 0 below the line
 #   :math:`\alpha_1 w_2(0)^2 + \alpha_2 w_1(0)^2 = 4` and cannot tend to 0
-#   above it except on a set of measure zero; on all our grids, every
-#   off-axis cell not on the line itself is on the predicted side. Inside, the map darkens by tens
+#   on or above it except on a set of measure zero; on all our grids, every
+#   off-axis cell not on the line itself is on the predicted side.
+#   :math:`s` is the rate-weighted tangent kernel of the network: for
+#   :math:`2 < s(0) < 4` the linearised network diverges while the network
+#   converges, the catapult phase of Lewkowycz et al. (2020), and below the
+#   line :math:`s` falls at every step, so a run lands with
+#   :math:`\alpha\lambda \le s(0)`. Inside, the map darkens by tens
 #   of decades between :math:`k = 10` and :math:`k = 200`; the speed of a
 #   run is set by where it lands, through :math:`(1 - \alpha\lambda)^2`
 #   per step: fastest at :math:`\alpha\lambda \approx 1`, slow for small
@@ -680,3 +854,9 @@ assert slow200 < slow50, (slow50, slow200)  # "the filaments thin out"
 #   converge.
 # * (c5) Our research question, where on the valley of minimisers GD lands
 #   and how that depends on the learning rates, is on the next page.
+#
+# References: A. M. Saxe, J. L. McClelland, S. Ganguli, *Exact solutions to
+# the nonlinear dynamics of learning in deep linear neural networks*, ICLR
+# 2014; A. Lewkowycz, Y. Bahri, E. Dyer, J. Sohl-Dickstein, G. Gur-Ari, *The
+# large learning rate phase of deep learning: the catapult mechanism*,
+# arXiv:2003.02218, 2020.
