@@ -477,12 +477,20 @@ def check_scalar_output(value: Any, what: str, *, finite: bool = True):
     return value
 
 
+def check_floating_tensor(x: Any, name: str) -> Any:
+    """A floating tensor of any shape, values not read (for ``forward`` methods; see :func:`check_forward_input`)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor) and x.is_floating_point():
+        return x
+    return check_tensor(x, name, finite=False, nonempty=False)
+
+
 def check_optional_torch_generator(value: Any, name: str = "generator"):
     """``None`` (torch's global generator) or a ``torch.Generator``."""
     return None if value is None else check_torch_generator(value, name)
 
 
-def check_forward_input(x: Any, name: str, n_features: int, dtype) -> Any:
+def check_forward_input(x: Any, name: str, n_features: int, dtype=None) -> Any:
     """The input of a model's ``forward``: a floating tensor of the model's dtype, shape (n_samples, n_features) or (n_features,).
 
     One sample without a batch axis is allowed, as ``torch.nn.Linear``
@@ -490,8 +498,13 @@ def check_forward_input(x: Any, name: str, n_features: int, dtype) -> Any:
     dtype only, no scan of the values: ``forward`` runs inside ``torch.func``
     transforms, where a check on values cannot run, and maps NaN to NaN as
     every ``torch.nn`` module does. An empty batch gives an empty output, as
-    in ``torch.nn``.
+    in ``torch.nn``. ``dtype=None`` checks only that ``x`` is floating (for
+    a container whose first layer checks the dtype itself).
     """
+    torch = sys.modules.get("torch")
+    # Fast path (forward runs in every training step): a few attribute reads; the detailed checks only on failure.
+    if torch is not None and isinstance(x, torch.Tensor) and (x.dtype == dtype if dtype is not None else x.is_floating_point()) and x.ndim in (1, 2) and x.shape[-1] == n_features:
+        return x
     x = check_tensor(x, name, ndim=(1, 2), dtype=dtype, finite=False, nonempty=False)
     if x.shape[-1] != n_features:
         raise ValueError(f"{name} must have {n_features} features (shape (n_samples, {n_features})), got shape {tuple(x.shape)}")

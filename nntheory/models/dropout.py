@@ -70,6 +70,10 @@ def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Gene
     _checks.check_optional_torch_generator(generator, "generator")
     dtype = _checks.check_torch_float_dtype(dtype, "dtype")
     device = _check_device(device)
+    return _draw_mask(shape, p_keep, generator, dtype, device)
+
+
+def _draw_mask(shape, p_keep: float, generator, dtype, device) -> torch.Tensor:
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
     return (u < p_keep).to(dtype)
 
@@ -134,7 +138,7 @@ class _Dropout(nn.Module):
         return f"p_keep={self.p_keep}"
 
     def _mask(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout_mask(tuple(x.shape), self.p_keep, generator=self.generator, dtype=x.dtype, device=x.device)
+        return _draw_mask(tuple(x.shape), self.p_keep, self.generator, x.dtype, x.device)  # arguments checked already
 
 
 class StandardDropout(_Dropout):
@@ -160,7 +164,7 @@ class StandardDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
-        _checks.check_tensor(x, "x", finite=False, nonempty=False)  # kind only: NaN propagates, as in torch.nn.Dropout
+        _checks.check_floating_tensor(x, "x")  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x)
         return x * self.p_keep
@@ -189,7 +193,7 @@ class InvertedDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
-        _checks.check_tensor(x, "x", finite=False, nonempty=False)  # kind only: NaN propagates, as in torch.nn.Dropout
+        _checks.check_floating_tensor(x, "x")  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x) / self.p_keep
         return x

@@ -82,7 +82,7 @@ class MeanMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Predicted mean, shape ``(n_samples,)`` from ``x`` of shape ``(n_samples, n_features)``."""
-        _checks.check_forward_input(x, "x", self.n_features, self.net[0].weight.dtype)
+        _checks.check_forward_input(x, "x", self.n_features, self.net._modules["0"].weight.dtype)
         return self.net(x).squeeze(-1)
 
 
@@ -119,7 +119,7 @@ class MeanVarianceMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and variance, each of shape ``(n_samples,)``, from ``x`` of shape ``(n_samples, n_features)``."""
-        _checks.check_forward_input(x, "x", self.n_features, self.net[0].weight.dtype)
+        _checks.check_forward_input(x, "x", self.n_features, self.net._modules["0"].weight.dtype)
         out = self.net(x)  # (n_samples, 2)
         return out[:, 0], F.softplus(out[:, 1]) + self.min_var
 

@@ -106,7 +106,7 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """:math:`x + F(x)` for ``x`` of shape ``(n_samples, dim)``."""
-        _checks.check_forward_input(x, "x", self.dim, self.branch[0].weight.dtype)
+        _checks.check_forward_input(x, "x", self.dim)  # the branch's first layer checks the dtype
         return x + self.branch(x)
 
 
@@ -143,11 +143,12 @@ class ResidualNet(nn.Module):
     def __init__(self, dim: int, n_blocks: int, hidden: int | None = None, activation: str = "relu", branch_scale: float = 1.0, generator: torch.Generator | None = None):
         super().__init__()
         n_blocks = _checks.check_int(n_blocks, "n_blocks", low=1)
+        self.dim = _checks.check_int(dim, "dim", low=1)
         self.blocks = nn.ModuleList(ResidualBlock(dim, hidden, activation, branch_scale, generator) for _ in range(n_blocks))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the blocks in order to ``x`` of shape ``(n_samples, dim)``."""
-        _checks.check_forward_input(x, "x", self.blocks[0].dim, self.blocks[0].branch[0].weight.dtype)
+        _checks.check_forward_input(x, "x", self.dim)  # the first block's first layer checks the dtype
         for block in self.blocks:
             x = block(x)
         return x
