@@ -24,6 +24,23 @@ the number of its negative eigenvalues is the *index* of the critical point
 (0 for a minimum, :math:`n-1` for a maximum). :math:`H(-\sigma) =
 -H(\sigma)`, so critical points come in pairs of opposite energy and
 complementary index.
+
+:func:`expected_critical_points` gives the expected number of critical
+points of each index from the exact Kac–Rice identity of Auffinger, Ben
+Arous and Černý (specialised to :math:`p = 3`): for every
+:math:`n` and index :math:`k`,
+
+.. math::
+
+   E\,\mathrm{Crt}_{n,k} = 2\sqrt{2/3}\; 2^{n/2}\;
+   E\bigl[e^{-n\lambda_{k+1}^2/6}\bigr],
+
+with :math:`\lambda_1 \le \dots \le \lambda_n` the eigenvalues of an
+:math:`n \times n` GOE matrix scaled so that :math:`E M_{ij}^2 = (1 +
+\delta_{ij})/(2n)`; the expectation over the GOE is taken by Monte Carlo.
+For large :math:`n` the total grows like :math:`2^{n/2}` and the number of
+minima like :math:`e^{n(\ln 2/2 - 1/3)}`, so minima are a share of order
+:math:`e^{-n/3}` of the critical points.
 """
 
 from __future__ import annotations
@@ -44,6 +61,7 @@ __all__ = [
     "riemannian_hessian_eigenvalues",
     "descend",
     "critical_points",
+    "expected_critical_points",
 ]
 
 
@@ -273,3 +291,37 @@ def critical_points(J: np.ndarray, starts: np.ndarray, *, n_iter: int = 50, tol:
             distinct[k] = point
             k += 1
     return distinct[:k].copy()
+
+
+def expected_critical_points(n: int, n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    r"""Expected number of critical points of each index on the sphere, by the Kac–Rice identity.
+
+    Auffinger, Ben Arous and Černý (2013) reduce the Kac–Rice count to a GOE
+    expectation, :math:`E\,\mathrm{Crt}_{n,k} = 2\sqrt{2/3}\,2^{n/2}\,
+    E[e^{-n\lambda_{k+1}^2/6}]` for the 3-spin model of this module (see the
+    module docstring); the GOE expectation is a Monte Carlo average.
+
+    Parameters
+    ----------
+    n : int
+        Number of spins (at least 2); the sphere has dimension n - 1.
+    n_samples : int
+        Number of GOE matrices drawn (at least 2).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    mean : numpy.ndarray, shape (n,)
+        ``mean[k]`` estimates the expected number of critical points of index
+        ``k`` (0: minima, n - 1: maxima); ``mean.sum()`` the expected total.
+    std_error : numpy.ndarray, shape (n,)
+        Monte Carlo standard errors of ``mean``.
+    """
+    n = _checks.check_int(n, "n", low=2)
+    n_samples = _checks.check_int(n_samples, "n_samples", low=2)
+    _checks.check_rng(rng, "rng")
+    G = rng.standard_normal((n_samples, n, n))
+    M = (G + np.swapaxes(G, 1, 2)) / (2.0 * np.sqrt(n))  # off-diagonal variance 1/(2n), diagonal 1/n
+    weights = np.exp(-n * np.linalg.eigvalsh(M) ** 2 / 6.0)  # (n_samples, n), ascending eigenvalues
+    prefactor = 2.0 * np.sqrt(2.0 / 3.0) * 2.0 ** (n / 2)
+    return prefactor * weights.mean(axis=0), prefactor * weights.std(axis=0, ddof=1) / np.sqrt(n_samples)

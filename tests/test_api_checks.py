@@ -685,6 +685,8 @@ CASES: dict[str, Case | str] = {
     "nntheory.initialization.fluctuations.finite_width_log_moments": Case(lambda: dict(widths=[4, 5, 3], activation="relu", random_input=False)),
     "nntheory.initialization.fluctuations.relu_neuron_moments": Case(lambda: dict(fan_in=3, weight_variance=0.5), accept=ok("variance 0: the zero neuron", ("weight_variance", "zero"))),
     # -- random matrices and the spin glass
+    "nntheory.initialization.fluctuations.perturbative_log_moments": Case(lambda: dict(n_layers=3, weight_variance=0.5, width=8, activation="tanh")),
+    "nntheory.spin_glass.expected_critical_points": Case(lambda: dict(n=3, n_samples=20, rng=_rng())),
     "nntheory.random_matrices.goe": Case(lambda: dict(n=3, size=2, rng=_rng())),
     "nntheory.random_matrices.pfaffian": Case(
         lambda: dict(A=np.array([[0.0, 1.0, 2.0, 0.5], [-1.0, 0.0, 3.0, 1.0], [-2.0, -3.0, 0.0, 4.0], [-0.5, -1.0, -4.0, 0.0]])),

@@ -1,11 +1,13 @@
 """GOE sampling, the Pfaffian, and the exact index distribution against closed forms,
-Monte Carlo and 40-digit arithmetic."""
+Monte Carlo, importance sampling (n = 7..10, independent of de Bruijn's identity) and
+50-digit arithmetic."""
 
 import math
 
 import mpmath
 import numpy as np
 import pytest
+import torch
 
 from nntheory.random_matrices import MAX_N, goe, goe_index_distribution, goe_positive_definite_probability, pfaffian
 
@@ -156,6 +158,27 @@ def test_rejects_bad_n():
         goe_positive_definite_probability(0)
     with pytest.raises(TypeError, match="n must be an integer"):
         goe_index_distribution(2.0)
+
+
+@pytest.mark.parametrize("n", [7, 8, 9, 10])
+def test_positive_definite_probability_against_importance_sampling(n):
+    """An estimator independent of de Bruijn's identity, for the sizes plain Monte Carlo cannot
+    reach (P < 1e-7). Split A = t I + A0 (t = tr A / n ~ N(0, 2/n), independent of the traceless
+    A0), so P(A > 0) = E[Phi_bar(|lambda_min(A0)| sqrt(n/2))]. Draw A0 from the traceless GOE
+    scaled by s = 0.72 (its density exp(-tr A0^2 / (4 s^2)) on d0 = n(n+1)/2 - 1 dimensions) and
+    reweight by the density ratio s^d0 exp(tr A0^2 (1/s^2 - 1)/4); s > 1/sqrt 2 keeps the weights'
+    variance finite. Within 4 standard errors (relative errors 1-10 % with 200,000 draws)."""
+    rng = np.random.default_rng(1000 + n)
+    s, M = 0.72, 200_000
+    d0 = n * (n + 1) // 2 - 1
+    B = goe(n, M, rng)
+    lam = s * np.linalg.eigvalsh(B - np.trace(B, axis1=1, axis2=2)[:, None, None] / n * np.eye(n))  # (M, n)
+    log_weight = d0 * np.log(s) + (lam**2).sum(axis=1) * (1 / s**2 - 1) / 4
+    tail = 0.5 * torch.special.erfc(torch.from_numpy(np.abs(lam[:, 0]) * math.sqrt(n / 4))).numpy()  # Phi_bar(|x| sqrt(n/2))
+    estimates = np.exp(log_weight) * tail
+    mean, se = estimates.mean(), estimates.std(ddof=1) / np.sqrt(M)
+    assert se < 0.15 * mean, (mean, se)  # the estimator resolves the probability
+    assert abs(mean - goe_positive_definite_probability(n)) < 4 * se, (mean, goe_positive_definite_probability(n), se)
 
 
 def test_pfaffian_refuses_non_finite_and_non_numeric_input():

@@ -27,9 +27,11 @@ differ.
 # All randomness comes from one base seed (override it with the environment
 # variable ``NNTHEORY_SEED`` to rerun the page under another seed): a numpy
 # generator for the one- and two-layer Monte Carlo checks, a torch generator
-# for the deep networks. Width :math:`M = 256` throughout. Library:
+# for the deep networks (and generators seeded with the base seed + 1 for
+# two later additions, so that they do not shift the other draws). Width
+# :math:`M = 256` unless said otherwise. Library:
 # :mod:`nntheory.initialization` (initialisers, the variance recursion, and
-# the exact finite-width statistics of
+# the finite-width statistics of
 # :mod:`~nntheory.initialization.fluctuations`).
 import math
 
@@ -134,6 +136,37 @@ assert abs(h2.mean()) < 4 * se_mean, h2.mean()  # E[h2] = 0
 assert abs(np.mean(h2**2) - q_b) < 4 * se_var, np.mean(h2**2)  # Var[h2] = (M sigma^2)^2
 
 # %%
+# The sampling above uses the representation the conditioning argument
+# produced, so it cannot catch a mistake in that argument. As an independent
+# check we also draw everything from scratch, fewer times because each draw
+# costs a whole :math:`M \times M` matrix: 2 000 independent triples
+# :math:`(x, W^{(1)}, v)`, with :math:`h^{(1)} = W^{(1)} x` and
+# :math:`h^{(2)} = v^\top h^{(1)}` computed as the network computes them.
+# The standard errors are those above with :math:`n = 2000`, and the sample
+# also shows the uncorrelated first-layer units: the average over all pairs
+# :math:`m \neq m'` of :math:`h^{(1)}_m h^{(1)}_{m'}` has mean 0 (its
+# standard error, :math:`M\sigma^2\sqrt{2/(M(M-1)n)}` to leading order, is
+# estimated from the sample).
+n_direct = 2_000
+rng_direct = np.random.default_rng(SEED + 1)  # its own stream, so the draws below stay as they were
+h2_direct, cross = np.empty(n_direct), np.empty(n_direct)
+for start in range(0, n_direct, 100):  # 100 networks at a time: (100, M, M) weights
+    W1 = rng_direct.normal(0.0, math.sqrt(sigma2), size=(100, M, M))
+    h1_direct = np.einsum("nij,nj->ni", W1, rng_direct.normal(size=(100, M)))  # (100, M)
+    h2_direct[start : start + 100] = np.einsum("ni,ni->n", rng_direct.normal(0.0, math.sqrt(sigma2), size=(100, M)), h1_direct)
+    cross[start : start + 100] = (h1_direct.sum(1) ** 2 - (h1_direct**2).sum(1)) / (M * (M - 1))  # mean over m != m'
+se_mean_d = math.sqrt(q_b / n_direct)
+se_var_d = q_b * math.sqrt((2 + 12 / M + 12 / M**2) / n_direct)
+se_cross = cross.std() / math.sqrt(n_direct)
+print(f"direct draws of (x, W1, v), {n_direct} networks:")
+print(f"  mean of h2:     {h2_direct.mean():+.4f}   theory 0                    standard error {se_mean_d:.4f}")
+print(f"  mean of h2^2:   {np.mean(h2_direct**2):.4f}   theory (M sigma^2)^2 = {q_b:.4f}   standard error {se_var_d:.4f}")
+print(f"  mean of h1_m h1_m' (m != m'): {cross.mean():+.5f}   theory 0   standard error {se_cross:.5f}")
+assert abs(h2_direct.mean()) < 4 * se_mean_d, h2_direct.mean()  # E[h2] = 0, from raw weights
+assert abs(np.mean(h2_direct**2) - q_b) < 4 * se_var_d, np.mean(h2_direct**2)  # Var[h2] = (M sigma^2)^2, from raw weights
+assert abs(cross.mean()) < 4 * se_cross, cross.mean()  # the first-layer units are uncorrelated
+
+# %%
 # (c) Many layers: :math:`\sigma^2 = 1/M`, and what happens away from it
 # ----------------------------------------------------------------------
 # The argument of (b) applies to every layer: with identity activations,
@@ -171,8 +204,10 @@ assert abs(np.mean(h2**2) - q_b) < 4 * se_var, np.mean(h2**2)  # Var[h2] = (M si
 # :math:`q_l\, e^{s_l}` with a shift :math:`s_l \approx -(l+1)/M`, and one
 # network scatters around it with variance :math:`v_l \approx 2(l+1)/M`
 # (:func:`nntheory.initialization.finite_width_log_moments` computes both
-# exactly). This is a finite-width effect: it vanishes as
-# :math:`M \to \infty`.
+# exactly). This is a finite-width effect. At a fixed depth it vanishes as
+# :math:`M \to \infty`; at a fixed width both :math:`s_l` and :math:`v_l`
+# grow in proportion to the depth, so what matters is the ratio of depth to
+# width (see *Depth against width* below).
 #
 # **The check.** For each :math:`c` and layer, the mean of
 # :math:`\log \hat q_l` over :math:`n = 8` networks must lie within 5
@@ -187,7 +222,7 @@ ACTIVATIONS = {"identity": lambda h: h, "relu": torch.relu, "tanh": torch.tanh}
 assert abs(1.2**50 - 9100) < 50, 1.2**50  # "1.2^50 ≈ 9100"
 
 
-def simulate(weight_variance, activation, widths=None, backward=False):
+def simulate(weight_variance, activation, widths=None, backward=False, gen=None):
     """Independent bias-free networks, one per row of weight_variance, each probed with one standard-normal input.
 
     weight_variance: shape (n_nets,) (one variance for all layers of a network) or
@@ -196,19 +231,20 @@ def simulate(weight_variance, activation, widths=None, backward=False):
     for l = 0..L-1 (h^(0) = x), for E = g^T h^(L) with g ~ N(0, I) independent of the weights.
     """
     widths = [M] * (n_layers + 1) if widths is None else widths
+    gen = generator if gen is None else gen
     n_nets, L = len(weight_variance), len(widths) - 1
     std = torch.tensor(np.sqrt(np.broadcast_to(np.asarray(weight_variance, dtype=float).reshape(n_nets, -1), (n_nets, L))), dtype=torch.float32)
-    x = torch.randn(n_nets, widths[0], generator=generator, requires_grad=backward)
+    x = torch.randn(n_nets, widths[0], generator=gen, requires_grad=backward)
     z, hs = x, []
     for l in range(L):
-        W = torch.randn(n_nets, widths[l + 1], widths[l], generator=generator)  # (n_nets, n_out, n_in)
+        W = torch.randn(n_nets, widths[l + 1], widths[l], generator=gen)  # (n_nets, n_out, n_in)
         h = std[:, l : l + 1] * torch.bmm(W, z[..., None])[..., 0]  # (n_nets, n_out)
         hs.append(h)
         z = ACTIVATIONS[activation](h)
     forward = torch.stack([(h.detach() ** 2).mean(dim=1) for h in hs], dim=1).log().numpy()
     if not backward:
         return forward
-    g = torch.randn(n_nets, widths[-1], generator=generator)
+    g = torch.randn(n_nets, widths[-1], generator=gen)
     grads = torch.autograd.grad((hs[-1] * g).sum(), [x] + hs[:-1])  # dE/dh^(l), l = 0..L-1
     return forward, torch.stack([(d**2).mean(dim=1) for d in grads], dim=1).log().numpy()
 
@@ -237,13 +273,16 @@ def check_against_typical(log_q, c, activation):
 cs_identity = [0.8, 0.9, 1.0, 1.1, 1.2]
 sim_identity = simulate_per_c(cs_identity, "identity", n_nets)
 s50, v50 = fluct["identity"].shift[-1], fluct["identity"].variance[-1]
+se50 = math.sqrt(v50 / n_nets)
 print(f"identity: typical-network shift s_50 = {s50:.3f} (approx. -51/M = {-51 / M:.3f}), factor e^s_50 = {math.exp(s50):.3f}")
-print(f"          one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}")
-print("    c   geometric mean of q_50   theory c^50   ratio   e^s_50   max |z| over layers")
+print(f"          one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}; "
+      f"standard error of the mean log over {n_nets} networks: {se50:.2f}")
+print(f"          so the ratio is expected in e^(s_50 +- 2 s.e.) = [{math.exp(s50 - 2 * se50):.2f}, {math.exp(s50 + 2 * se50):.2f}]")
+print("    c   geometric mean of q_50   theory c^50   ratio   z at layer 50   max |z| over layers")
 for c in cs_identity:
     z = check_against_typical(sim_identity[c], c, "identity")
     sim50 = math.exp(sim_identity[c][:, -1].mean())
-    print(f"  {c:.1f}   {sim50:12.4g}   {c**50:12.4g}   {sim50 / c**50:.3f}    {math.exp(s50):.3f}    {np.abs(z).max():.2f}")
+    print(f"  {c:.1f}   {sim50:12.4g}   {c**50:12.4g}   {sim50 / c**50:.3f}      {z[-1]:+.2f}          {np.abs(z).max():.2f}")
     assert np.all(np.abs(z) < z_limit), (c, z)  # the simulation follows q_l e^{s_l} within 5 standard errors
 # The exact shift is close to its approximation -(l+1)/M, as the text says.
 np.testing.assert_allclose(fluct["identity"].shift, -(layers + 1) / M, rtol=0.01)
@@ -336,10 +375,20 @@ assert abs(c_wrong - 2.93) < 0.005 and abs(c_wrong / 2 - 1.47) < 0.005  # "2.93/
 # :math:`c/2`: :math:`q_l = c\,(c/2)^{l-1}`. We simulate
 # :math:`c \in \{1.6, 1.8, 2, 2.2, 2.4\}` and the "variance-matching" mistake
 # :math:`c = 2\pi/(\pi-1)`, 8 networks each. The typical-network shift works
-# as for the identity, with one change: after a ReLU layer the mean square is
-# :math:`\sigma^2\|z\|^2` times :math:`2\chi^2_K/M`, where
-# :math:`K \sim \mathrm{Bin}(M, 1/2)` units are active, a factor of mean 1 and
-# relative variance :math:`5/M` instead of :math:`2/M`. So the shift is
+# as for the identity, with one change: after a ReLU layer
+# :math:`h = \sigma\|z\|\, g`, :math:`g \sim \mathcal N(0, I_M)`, and
+# :math:`\|\mathrm{relu}(g)\|^2 \sim \chi^2_K`, where
+# :math:`K \sim \mathrm{Bin}(M, 1/2)` units are active, so the mean square of
+# the layer's output is
+#
+# .. math::
+#
+#    \frac{\|\mathrm{relu}(h)\|^2}{M} = \sigma^2\|z\|^2\, \frac{\chi^2_K}{M}
+#    = \frac{\sigma^2\|z\|^2}{2} \cdot \frac{2\chi^2_K}{M} ,
+#
+# the expected value :math:`\sigma^2\|z\|^2/2` times a factor
+# :math:`2\chi^2_K/M` of mean 1 and relative variance :math:`5/M` (instead of
+# :math:`2/M` for :math:`\chi^2_M/M`). So the shift is
 # about :math:`-5/(2M)` per layer, :math:`s_l \approx -(2 + 5(l-1)/2)/M`,
 # and :math:`v_l \approx (4 + 5(l-1))/M` (exact values from
 # ``finite_width_log_moments``). Because :math:`\mathrm{relu}` and the
@@ -350,24 +399,55 @@ assert abs(c_wrong - 2.93) < 0.005 and abs(c_wrong / 2 - 1.47) < 0.005  # "2.93/
 #
 # We also run tanh, whose theory curve iterates
 # :math:`q_l = c\, \E[\tanh(h)^2]` for :math:`h \sim \mathcal N(0, q_{l-1})`
-# by numerical quadrature. That is the wide-width limit: at finite width
-# :math:`h` is a Gaussian scale mixture, and we have no exact finite-width
-# theory for tanh. We therefore allow the typical tanh network a shift of up
-# to 0.25 in :math:`\log q_l` (the identity network's, which tanh resembles
-# at small :math:`q`, is about 0.2 at layer 50) plus 4 standard errors
-# estimated from 16 networks per :math:`c`. The small-variance linearisation
+# by numerical quadrature. That is the wide-width limit; at finite width
+# :math:`h` is a Gaussian scale mixture. The conditioning argument still
+# describes one finite network exactly: given the previous layer, the
+# pre-activations of layer :math:`l` are i.i.d. :math:`\mathcal N(0, t_l)`
+# with :math:`t_l = \sigma^2\|z^{(l-1)}\|^2`, so one network is the scalar
+# Markov chain :math:`t_{l+1} = \frac cM \sum_i \tanh(\sqrt{t_l}\, g_i)^2`,
+# :math:`g \sim \mathcal N(0, I_M)`. Its log, expanded to first order in
+# :math:`1/M`, follows the bookkeeping above with two changes: the relative
+# variance of a layer's output mean square is :math:`\kappa/M` with
+# :math:`\kappa = \E[\tanh^4]/\E[\tanh^2]^2 - 1` instead of :math:`5/M`, and a
+# deviation :math:`u` of :math:`\log t_l` from the recursion is passed on as
+# :math:`a_l u + \tfrac12 b_l u^2` (slope and curvature of the recursion in
+# :math:`\log q`) instead of unchanged;
+# :func:`nntheory.initialization.perturbative_log_moments` computes the
+# resulting shift :math:`s_l` and variance :math:`v_l`. (For the identity
+# and ReLU, :math:`a_l = 1`, :math:`b_l = 0`, and the expansion reproduces
+# the exact values above to within 2 % at every layer, the neglected terms
+# being of order :math:`1/M^2` per layer; for tanh the package's tests check
+# it against a Monte Carlo of the chain.) So tanh gets the same check
+# as identity and ReLU, with no extra allowance: 16 networks per :math:`c`,
+# every layer within 5 standard errors :math:`\sqrt{v_l/16}` of
+# :math:`\log q_l + s_l`. At :math:`c = 1.5` and 3, where saturation makes
+# the quadrature matter, 5 standard errors are below 0.17 in
+# :math:`\log q_l` at every layer, so a recursion off by 25 % (0.22) at any
+# layer would fail the check. Saturation also damps the fluctuations: at
+# :math:`c = 3` the typical shift is below 0.01 in magnitude, while at
+# :math:`c = 0.8` it grows as :math:`q` becomes small and tanh nearly linear,
+# to within 10 % of the identity network's at layer 50. The small-variance linearisation
 # :math:`\tanh(h) \approx h` predicts :math:`c^l`.
 cs_relu = [1.6, 1.8, 2.0, 2.2, 2.4, c_wrong]
 sim_relu = simulate_per_c(cs_relu, "relu", n_nets)
 s50, v50 = fluct["relu"].shift[-1], fluct["relu"].variance[-1]
+se50 = math.sqrt(v50 / n_nets)
 print(f"ReLU: typical-network shift s_50 = {s50:.3f} (approx. -(2 + 5*49/2)/M = {-(2 + 5 * 49 / 2) / M:.3f}), factor e^s_50 = {math.exp(s50):.3f}")
-print(f"      one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}")
-print("     c   geometric mean of q_50   theory c(c/2)^49   ratio   e^s_50   max |z| over layers")
+print(f"      one network's s.d. of log q_50: sqrt(v_50) = {math.sqrt(v50):.3f}; "
+      f"standard error of the mean log over {n_nets} networks: {se50:.2f}")
+print(f"      so the ratio is expected in e^(s_50 +- 2 s.e.) = [{math.exp(s50 - 2 * se50):.2f}, {math.exp(s50 + 2 * se50):.2f}]")
+print("     c   geometric mean of q_50   theory c(c/2)^49   ratio   z at layer 50   max |z| over layers")
 for c in cs_relu:
     z = check_against_typical(sim_relu[c], c, "relu")
     sim50, th50 = math.exp(sim_relu[c][:, -1].mean()), theory(c, "relu")[-1]
-    print(f"  {c:.2f}   {sim50:12.4g}   {th50:12.4g}   {sim50 / th50:.3f}    {math.exp(s50):.3f}    {np.abs(z).max():.2f}")
+    print(f"  {c:.2f}   {sim50:12.4g}   {th50:12.4g}   {sim50 / th50:.3f}      {z[-1]:+.2f}          {np.abs(z).max():.2f}")
     assert np.all(np.abs(z) < z_limit), (c, z)  # within 5 standard errors of q_l e^{s_l}
+# The relative variance 5/M of the factor 2 chi^2_K / M, exactly, from the binomial law of K
+# (E[(chi^2_K)^2 | K] = K^2 + 2K).
+p_K = np.array([math.comb(M, k) for k in range(M + 1)], dtype=float) / 2.0**M
+K = np.arange(M + 1)
+mean_F = p_K @ (2 * K / M)
+np.testing.assert_allclose([mean_F, p_K @ ((2 / M) ** 2 * (K**2 + 2 * K)) - mean_F**2], [1.0, 5 / M], rtol=1e-12)
 np.testing.assert_allclose(theory(2.0, "relu"), 2.0, rtol=1e-12)  # c = 2: q_l = 2 in every layer
 np.testing.assert_allclose(fluct["relu"].shift, -(2 + 5 * (layers - 1) / 2) / M, rtol=0.02)
 np.testing.assert_allclose(fluct["relu"].variance, (4 + 5 * (layers - 1)) / M, rtol=0.02)
@@ -389,14 +469,26 @@ cs_tanh = [0.8, 1.0, 1.5, 3.0]
 n_nets_tanh = 16
 sim_tanh = simulate_per_c(cs_tanh, "tanh", n_nets_tanh)
 theory_tanh = {c: theory(c, "tanh") for c in cs_tanh}
-print("tanh: geometric mean of q_l over 16 networks against the quadrature recursion")
-print("     c   sim. q_50    quadrature q_50   linearised c^50   max over layers of |mean log ratio| - 4 s.e.")
+fluct_tanh = {c: initialization.perturbative_log_moments(n_layers, c / M, M, "tanh") for c in cs_tanh}
+print(f"tanh: {n_nets_tanh} networks per c against the quadrature recursion q_l and the typical network q_l e^(s_l)")
+print("     c   sim. q_50   quadrature q_50   typical q_50 e^s_50   linearised c^50   max |z| over layers   max 5 s.e. (log)")
 for c in cs_tanh:
-    log_ratio = sim_tanh[c] - np.log(theory_tanh[c])  # (n_nets, n_layers)
-    excess = np.abs(log_ratio.mean(0)) - 4 * log_ratio.std(0, ddof=1) / math.sqrt(n_nets_tanh)
-    print(f"  {c:.2f}   {math.exp(sim_tanh[c][:, -1].mean()):9.4g}   {theory_tanh[c][-1]:9.4g}         {c**50:9.4g}         {excess.max():+.3f}")
-    assert np.all(excess < 0.25), (c, excess)  # wide-limit theory, up to a finite-width shift of 0.25
-    assert math.exp(sim_tanh[c][:, -1].mean()) < c**50 / 5  # the linearisation overestimates at depth
+    f = fluct_tanh[c]
+    se = np.sqrt(f.variance / n_nets_tanh)
+    z = (sim_tanh[c].mean(0) - np.log(theory_tanh[c]) - f.shift) / se
+    sim50 = math.exp(sim_tanh[c][:, -1].mean())
+    print(f"  {c:.2f}   {sim50:9.4g}   {theory_tanh[c][-1]:9.4g}         {theory_tanh[c][-1] * math.exp(f.shift[-1]):9.4g}"
+          f"             {c**50:9.4g}         {np.abs(z).max():.2f}                  {5 * se.max():.3f}")
+    assert np.all(np.abs(z) < z_limit), (c, z)  # within 5 standard errors of the first-order typical network
+    assert sim50 < c**50 / 5  # the linearisation overestimates at depth
+    if c >= 1.5:
+        assert 5 * se.max() < 0.17, se.max()  # "5 standard errors are below 0.17 in log q_l at every layer"
+assert np.all(np.abs(fluct_tanh[3.0].shift) < 0.01)  # "at c = 3 the typical shift is below 0.01 in magnitude"
+assert abs(fluct_tanh[0.8].shift[-1] / fluct["identity"].shift[-1] - 1) < 0.1  # "at layer 50 within 10 % of the identity network's"
+for act in ("identity", "relu"):  # the first-order expansion against the exact values: "within 2 %"
+    first_order = initialization.perturbative_log_moments(n_layers, 1.0 / M, M, act)
+    np.testing.assert_allclose(first_order.shift, fluct[act].shift, rtol=0.02)
+    np.testing.assert_allclose(first_order.variance, fluct[act].variance, rtol=0.02)
 
 # %%
 # Figure: variance against depth
@@ -410,7 +502,10 @@ for c in cs_tanh:
 # divided by the mean theory, :math:`\log(\hat q_l / q_l)` averaged over the
 # networks (identity and ReLU: pooled over :math:`c`, band of
 # :math:`\pm 2` standard errors :math:`\sqrt{v_l/n}` around the typical
-# shift :math:`s_l`; tanh: one line per :math:`c`, against the quadrature).
+# shift :math:`s_l`; tanh: one line per :math:`c`, against the quadrature,
+# with its first-order typical shift :math:`s_l` dashed). The ReLU panel's
+# :math:`c = 2\pi/(\pi - 1) \approx 2.93` is the variance-matching mistake
+# of (d), growing by :math:`\pi/(\pi-1) \approx 1.47` per layer.
 okabe_ito = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
 fig, axes = plt.subplots(2, 3, figsize=(10.5, 8.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
 top = [
@@ -434,7 +529,7 @@ for ax, act, cs, sim, th in top:
     ax.grid(True, which="major", alpha=0.3)
     ax.tick_params(labelsize=10)
 axes[0, 0].set_title("identity, $\\sigma^2 = c/M$, $M = 256$", fontsize=11)
-axes[0, 1].set_title("ReLU ($c = 2.93$: keeps Var[$z$])", fontsize=11)
+axes[0, 1].set_title("ReLU, $\\sigma^2 = c/M$ ($c = 2.93$ matches\nVar[$z$] instead of $\\mathrm{E}[z^2]$: $\\times 1.47$/layer)", fontsize=11)
 axes[0, 2].set_title("tanh, $\\sigma^2 = c/M$", fontsize=11)
 axes[0, 2].set_ylim(1e-9, 1e2)
 axes[0, 0].set_ylim(1e-8, 1e5)  # room below the c = 0.8 curve for the legend
@@ -453,11 +548,17 @@ for ax, act in zip(axes[1, :2], ("identity", "relu")):
     ax.legend(fontsize=10, loc="lower left")
 for i, c in enumerate(cs_tanh):
     axes[1, 2].plot(layers, (sim_tanh[c] - np.log(theory_tanh[c])).mean(0), "o-", ms=2.5, lw=1, color=okabe_ito[i], label=f"c = {c:.2f}")
+    axes[1, 2].plot(layers, fluct_tanh[c].shift, "--", lw=1.2, color=okabe_ito[i])
 axes[1, 2].axhline(0.0, color="k", lw=1.2)
-axes[1, 2].legend(fontsize=10, loc="lower left", ncol=2, columnspacing=0.8)
-for ax in axes[1]:
+# The colours are those labelled in the panel above; here only the line styles.
+axes[1, 2].legend([plt.Line2D([], [], color="k", marker="o", ms=2.5, lw=1), plt.Line2D([], [], color="k", ls="--", lw=1.2)],
+                  ["simulation (per $c$)", "typical $s_l$, first order"], fontsize=10, loc="lower left")
+for ax in axes[1, :2]:
     lo, hi = ax.get_ylim()
     ax.set_ylim(min(lo, -1.6), max(hi, 0.6))  # room for the legend below the data
+lo, hi = axes[1, 2].get_ylim()
+axes[1, 2].set_ylim(min(lo, -1.0), max(hi, 0.4))  # tanh: the shifts are small, so a finer scale
+for ax in axes[1]:
     ax.set_xlabel("layer $l$", fontsize=12)
     ax.grid(True, alpha=0.3)
     ax.tick_params(labelsize=10)
@@ -494,8 +595,12 @@ for c in (1.5, 3.0):
 # -------------------------------------------------------
 # Four networks per value of :math:`c` on a grid from 1 to 3. The colour is
 # the simulated :math:`\log_{10} q_l` (geometric mean over the four), centred
-# on :math:`\log_{10} 2` (white: the input scale is kept); the black contours
-# are the theory :math:`\log_{10}\big(c\,(c/2)^{l-1}\big)` at
+# on :math:`\log_{10} 2`: white is :math:`q_l = 2`, the scale that He
+# initialisation keeps. (The inputs have second moment 1; the first layer
+# multiplies it by :math:`c`, so at :math:`c = 2` it doubles the scale, and
+# each later layer multiplies by :math:`c/2`.) Blue and red each use the full
+# colour range of their side, so the colour bar is not symmetric. The black
+# contours are the theory :math:`\log_{10}\big(c\,(c/2)^{l-1}\big)` at
 # :math:`q_l = 10^{-10}, 10^{-5}, 2, 10^{5}`. The contour
 # :math:`q_l = 2` is the line :math:`c = 2`: there the variance stays at 2 in
 # every layer; below it the signal dies out, above it the signal explodes,
@@ -527,17 +632,125 @@ assert np.allclose(theory(2.0, "relu"), 2.0) and np.all(theory(2.05, "relu")[1:]
 
 log10_sim = log_q_grid.mean(axis=1) / math.log(10)
 fig, ax = plt.subplots(figsize=(8.5, 5))
-lim = np.abs(log10_sim).max()
-mesh = ax.pcolormesh(layers, c_grid, log10_sim, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=math.log10(2), vmin=-lim, vmax=lim), shading="nearest")
+# Each side of the centre gets the full colour range of its half (the data reach about -15 and +9).
+norm = TwoSlopeNorm(vcenter=math.log10(2), vmin=log10_sim.min(), vmax=log10_sim.max())
+mesh = ax.pcolormesh(layers, c_grid, log10_sim, cmap="RdBu_r", norm=norm, shading="nearest")
+# The theory contours on a fine grid of c that avoids c = 2 itself (a contour level equal to a whole
+# row of grid values is drawn with spurious stubs).
+c_fine = np.linspace(1.0, 3.0, 400)
+theory_fine = np.array([np.log10(theory(c, "relu")) for c in c_fine])  # (400, n_layers)
 levels = [-10, -5, math.log10(2), 5]
-cs_lines = ax.contour(layers, c_grid, theory_grid / math.log(10), levels=levels, colors="k", linewidths=1.0, linestyles="solid")
-ax.clabel(cs_lines, fmt={lev: ("$q=2$" if lev == levels[2] else f"$10^{{{lev:.0f}}}$") for lev in levels}, fontsize=10)
+cs_lines = ax.contour(layers, c_fine, theory_fine, levels=levels, colors="k", linewidths=1.0, linestyles="solid")
+# Labels placed by hand, each on its own contour and away from the edges.
+ax.clabel(cs_lines, fmt={lev: ("$q=2$" if lev == levels[2] else f"$10^{{{lev:.0f}}}$") for lev in levels}, fontsize=10,
+          manual=[(44, 1.167), (30, 1.331), (30, 2.0), (40, 2.621)], inline_spacing=4)
 ax.set_xlabel("layer $l$", fontsize=12)
 ax.set_ylabel("$c = M\\sigma^2$", fontsize=12)
 ax.tick_params(labelsize=10)
 fig.colorbar(mesh, ax=ax, label="simulated $\\log_{10} q_l$ (contours: theory $\\log_{10} q_l$)")
 ax.set_title("ReLU networks keep their scale only at $c = 2$ (He initialisation)", fontsize=12)
 fig.tight_layout()
+
+# %%
+# Depth against width: the mean is kept, one network is not
+# ----------------------------------------------------------
+# (c) asks for the :math:`\sigma^2` that keeps the variance "irrespective of
+# how many layers we stack". :math:`\sigma^2 = 1/M` (identity) and
+# :math:`2/M` (ReLU) do that for the *expected* variance :math:`q_l`, at
+# every depth, exactly. They do not do it for one network. The typical shift
+# :math:`s_l` and the spread :math:`v_l` of :math:`\log(\hat q_l / q_l)`
+# grow in proportion to the depth, about :math:`-5l/(2M)` and :math:`5l/M`
+# for ReLU, so the ratio :math:`L/M` decides. At this page's
+# :math:`L/M = 50/256` a typical network is within a factor 2 of the mean;
+# at :math:`M = 256` and :math:`L = 256` (from
+# ``finite_width_log_moments``, printed below) it sits at about 0.08 of
+# the mean, and :math:`\log \hat q_L` scatters with standard deviation
+# about 2.3, a factor of about 10 either way. The mean stays exactly
+# :math:`q_L` only because rare networks lie far above it: from the factors
+# of the *Deep ReLU networks* cell (independent, mean 1, relative variances
+# :math:`2/M` and :math:`5/M`),
+#
+# .. math::
+#
+#    \E\Big[\big(\hat q_L / q_L\big)^2\Big] = \Big(1 + \frac 2M\Big)^2
+#    \Big(1 + \frac 5M\Big)^{L-1} \approx e^{5L/M},
+#
+# so at :math:`M = L = 256` the standard deviation of one network's
+# :math:`\hat q_L` is about 12 times its mean. Hanin and Rolnick (2018, *How
+# to start training: the effect of initialization and architecture*) prove
+# the same for deep ReLU networks: the expected length of the activations is
+# kept by :math:`\sigma^2 = 2/n_\text{in}`, but the fluctuations of one
+# network grow exponentially in :math:`\sum_l 1/n_l`, i.e. in :math:`L/M` at
+# constant width. So the answer to (c) holds for the mean at any depth, and
+# for a single network only while :math:`L \ll M`.
+#
+# We check this on real networks at a size we can afford with the same
+# ratio :math:`L/M = 1`: 400 ReLU networks of width 32 and depth 32 with
+# :math:`\sigma^2 = 2/M`. At every layer the mean of
+# :math:`\log(\hat q_l/q_l)` must lie within 5 standard errors of
+# :math:`s_l`, and its sample variance within 5 standard errors (estimated
+# from the sample's fourth moment) of :math:`v_l`.
+for M_big, L_big in ((256, 50), (256, 256)):
+    fb = initialization.finite_width_log_moments([M_big] * (L_big + 1), "relu")
+    rel_sd = math.sqrt((1 + 2 / M_big) ** 2 * (1 + 5 / M_big) ** (L_big - 1) - 1)
+    print(f"ReLU, M = {M_big}, L = {L_big}: s_L = {fb.shift[-1]:+.3f} (typical network at e^s_L = {math.exp(fb.shift[-1]):.3f} of the mean), "
+          f"sd of log = {math.sqrt(fb.variance[-1]):.2f}, sd of q_hat_L / q_L = {rel_sd:.1f}")
+    if L_big == 50:
+        assert math.exp(fb.shift[-1]) > 0.5  # "within a factor 2 of the mean"
+    else:
+        assert abs(math.exp(fb.shift[-1]) - 0.08) < 0.005, fb.shift[-1]  # "about 0.08 of the mean"
+        assert abs(math.sqrt(fb.variance[-1]) - 2.3) < 0.1  # "standard deviation about 2.3"
+        assert 9 < math.exp(math.sqrt(fb.variance[-1])) < 11  # "a factor of about 10"
+        assert abs(rel_sd - 12) < 0.5, rel_sd  # "about 12 times its mean"
+        np.testing.assert_allclose([fb.shift[-1], fb.variance[-1]], [-5 * L_big / (2 * M_big), 5 * L_big / M_big], rtol=0.02)
+
+M_s = L_s = 32
+n_nets_s = 400
+log_s = simulate(np.full(n_nets_s, 2.0 / M_s), "relu", widths=[M_s] * (L_s + 1), gen=torch.Generator().manual_seed(SEED + 1))  # (n_nets_s, L_s); q_l = 2
+log_s = log_s - math.log(2.0)  # log(q_hat_l / q_l)
+f_s = initialization.finite_width_log_moments([M_s] * (L_s + 1), "relu")
+z_mean = (log_s.mean(0) - f_s.shift) / np.sqrt(f_s.variance / n_nets_s)
+cen = log_s - log_s.mean(0)
+z_var = (log_s.var(0) - f_s.variance) / (np.sqrt(np.mean(cen**4, axis=0) - np.mean(cen**2, axis=0) ** 2) / math.sqrt(n_nets_s))
+print(f"{n_nets_s} ReLU networks, M = L = {M_s}: at layer {L_s} mean log(q_hat/q) {log_s[:, -1].mean():+.2f} (theory {f_s.shift[-1]:+.2f}), "
+      f"variance {log_s[:, -1].var():.2f} (theory {f_s.variance[-1]:.2f})")
+print(f"    max |z| over layers: mean {np.abs(z_mean).max():.2f}, variance {np.abs(z_var).max():.2f}; "
+      f"networks below the mean q_L: {np.mean(log_s[:, -1] < 0):.0%}")
+assert np.all(np.abs(z_mean) < z_limit) and np.all(np.abs(z_var) < z_limit), (z_mean, z_var)
+
+# %%
+# Figure: one network against the mean at :math:`L/M = 1`
+# --------------------------------------------------------
+# Thin lines: 40 of
+# the 400 networks; markers: the mean of :math:`\log(\hat q_l/q_l)` over all
+# 400, i.e. the typical network; dashed: its prediction :math:`e^{s_l}`,
+# with the band :math:`e^{s_l \pm \sqrt{v_l}}`, one standard deviation of
+# :math:`\log \hat q_l` either side; solid: the mean, kept exactly by
+# :math:`\sigma^2 = 2/M`.
+# The horizontal axis is :math:`l/M`; the grey curve is the typical network
+# at :math:`M = 256` out to :math:`L = 256`, which nearly coincides: what
+# matters is depth over width.
+fig, ax = plt.subplots(figsize=(9, 6.2))
+l_s = np.arange(1, L_s + 1)
+for k in range(40):
+    ax.semilogy(l_s / M_s, np.exp(log_s[k]), "-", lw=0.6, color=okabe_ito[5], alpha=0.6)
+ax.fill_between(l_s / M_s, np.exp(f_s.shift - np.sqrt(f_s.variance)), np.exp(f_s.shift + np.sqrt(f_s.variance)), color="0.85", zorder=0,
+                label="typical $\\pm$ one s.d. of $\\log$, $e^{s_l \\pm \\sqrt{v_l}}$")
+ax.semilogy(l_s / M_s, np.exp(log_s.mean(0)), "o", ms=4, color=okabe_ito[4], label=f"geometric mean of {n_nets_s} networks, $M = {M_s}$")
+ax.semilogy(l_s / M_s, np.exp(f_s.shift), "k--", lw=1.2, label="typical network $e^{s_l}$, $M = 32$")
+fb = initialization.finite_width_log_moments([256] * 257, "relu")
+ax.semilogy(np.arange(1, 257) / 256, np.exp(fb.shift), "-", color="0.45", lw=4, alpha=0.6, zorder=1, label="typical network $e^{s_l}$, $M = 256$")
+ax.axhline(1.0, color="k", lw=1.2, label="mean: $\\mathrm{E}[\\hat q_l] = q_l$")
+ax.plot([], [], "-", lw=0.6, color=okabe_ito[5], label="single networks ($M = 32$)")
+ax.set_xlabel("depth over width $l/M$", fontsize=12)
+ax.set_ylabel("$\\hat q_l / q_l$ (log scale)", fontsize=12)
+ax.tick_params(labelsize=10)
+ax.grid(True, which="major", alpha=0.3)
+fig.legend(*ax.get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=2, frameon=False)  # below, off the data
+ax.set_title("He initialisation keeps the mean at any depth; one ReLU network\ndrifts below it and scatters once $L$ is comparable to $M$", fontsize=12)
+fig.tight_layout(rect=(0, 0.14, 1, 1))
+# The M = 32 and M = 256 typical curves agree at the same l/M (to 5 % in log at l/M = 1).
+assert abs(f_s.shift[-1] / fb.shift[-1] - 1) < 0.05, (f_s.shift[-1], fb.shift[-1])
 
 # %%
 # Beyond the sheet: the backward pass, fan-out, and Glorot's compromise
@@ -679,7 +892,11 @@ fig.tight_layout()
 #   smaller it vanishes geometrically, as the straight lines on the log axis
 #   show. One finite-width network sits below the mean by the exactly known
 #   factor :math:`e^{s_l}` and scatters around it; every simulated curve is
-#   within 5 standard errors of that prediction.
+#   within 5 standard errors of that prediction. "Irrespective of how many
+#   layers" holds for the mean; for one network only while the depth is
+#   small against the width: :math:`s_L` and the spread grow with
+#   :math:`L/M`, and at :math:`M = L = 256` a typical ReLU network sits at
+#   about 0.08 of the mean (Hanin and Rolnick, 2018).
 # * (d) After a ReLU the mean is :math:`\sqrt{q/(2\pi)}\,\E[\chi_M]/\sqrt M`
 #   and the second moment :math:`q/2`, exactly; the next layer's variance is
 #   set by the second moment, so :math:`\sigma^2 = 2/M` retains the variance.
@@ -688,7 +905,9 @@ fig.tight_layout()
 # * For tanh, :math:`\sigma^2 = 1/M` does not keep the variance either: it
 #   decays like :math:`1/(2l)`; larger :math:`c` settles at a fixed point
 #   :math:`q^* = c\,\E[\tanh(h)^2]`. The linearisation :math:`c^l` is only
-#   right while :math:`q` is small.
+#   right while :math:`q` is small. At finite width the tanh networks follow
+#   the first-order typical network within 5 standard errors, like the
+#   identity and ReLU networks.
 # * Backward pass: the gradient's mean square is multiplied by
 #   :math:`n_\text{out}\sigma^2` per linear layer, so the fan-out plays the
 #   role the fan-in plays forward; with unequal widths no single variance

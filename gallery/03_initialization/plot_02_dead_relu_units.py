@@ -14,10 +14,13 @@ course, ID ``csc413-hw2/q1``.
 
 The claims checked here: a unit is dead on the whole box exactly when
 :math:`b_j + \\|w_j\\|_1 \\le 0`; its first-layer gradients are exactly zero,
-so weight decay is the only force acting on it; decaying weights alone
-revives a unit dead on the training data if and only if its bias is
-positive (impossible for a unit dead on the whole box), and decaying weights
-and biases together never revives it.
+so weight decay is the only force acting on it; with a step that shrinks
+the decayed parameters without overshooting (:math:`0 < \\eta\\lambda < 1`),
+decaying weights alone revives a unit dead on the training data if and only
+if its bias is positive (impossible for a unit dead on the whole box), and
+decaying weights and biases together never revives it. A step with
+:math:`\\eta\\lambda > 1` flips the sign of the parameters and does revive
+it; AdamW's decoupled decay acts on a dead unit exactly like SGD's.
 """
 
 # %%
@@ -146,8 +149,11 @@ assert torch.all(J_w2 == 0) and torch.all(J_b2 == 1)  # h = 0, and dy/db2 = 1
 # :math:`w^{(2)}_j(t) = \rho^t w^{(2)}_j(0)`; it does not enter
 # :math:`a_j`, so it does not decide whether the unit revives, only how
 # strongly a revived unit then speaks to the output.) Write
-# :math:`\rho = 1 - \eta\lambda`, with :math:`0 < \rho < 1` for any
-# sensible step (:math:`0 < \eta\lambda < 1`).
+# :math:`\rho = 1 - \eta\lambda`. **We assume** :math:`0 < \eta\lambda < 1`,
+# i.e. :math:`0 < \rho < 1`: each step shrinks the decayed parameters
+# without overshooting zero, as the continuous decay
+# :math:`\theta(s) = e^{-\lambda s}\theta(0)` it discretises does. The
+# other cases are treated after the two answers.
 #
 # **Weights decayed, biases not.** Then :math:`w_j(t) = \rho^t w_j(0)` and
 # :math:`b_j(t) = b_j(0) = b_j`, so for every input
@@ -178,9 +184,21 @@ assert torch.all(J_w2 == 0) and torch.all(J_b2 == 1)  # h = 0, and dy/db2 = 1
 # for every :math:`t` and every input where the unit was dead: decay only
 # rescales the pre-activation by a positive factor and never changes its
 # sign. Weight decay alone cannot revive the unit (it shrinks it towards
-# :math:`a_j \equiv 0`, the boundary). (With a step so large that
-# :math:`\eta\lambda > 1`, :math:`\rho < 0` flips the signs every step; that
-# is an artefact of the overshooting discretisation, not of weight decay.)
+# :math:`a_j \equiv 0`, the boundary).
+#
+# **Steps with** :math:`\eta\lambda \ge 1`. The same algebra,
+# :math:`a_j(x; t) = \rho^t a_j(x; 0)`, holds for any :math:`\rho` while the
+# unit is dead, but its conclusion does not. At :math:`\eta\lambda = 1`
+# (:math:`\rho = 0`) one step sets :math:`w_j` and :math:`b_j` to zero, so
+# :math:`a_j \equiv 0`; with :math:`\mathrm{relu}'(0) = 0` (torch's
+# convention) the gradients stay zero and the unit stays on the boundary,
+# still dead. At :math:`\eta\lambda > 1` (:math:`\rho < 0`) the first step
+# already gives :math:`a_j(x; 1) = \rho\, a_j(x; 0) > 0` for every input:
+# the unit revives at :math:`t = 1`. That revival is an artefact of a step
+# that overshoots zero, not of weight decay, whose continuous-time version
+# never changes a sign; so "never" holds exactly under
+# :math:`0 < \eta\lambda < 1`. We check both edge cases after the main
+# simulation.
 #
 # The simulation
 # ^^^^^^^^^^^^^^
@@ -207,9 +225,10 @@ assert rep.dead_on_samples[0].all()  # all four start dead on the data
 assert list(rep.dead_on_box[0]) == [True, False, False, False]  # only the first on the whole box
 
 
-def train(decay_biases):
-    """GD with torch.optim.SGD, weight decay on W1 and w2 (and on b1 and b2 if decay_biases).
+def train(decay_biases, lr=lr, wd=wd, optimizer=torch.optim.SGD, n_steps=n_steps):
+    """Full-batch training with weight decay wd on W1 and w2 (and on b1 and b2 if decay_biases).
 
+    optimizer: torch.optim.SGD (decay added to the gradient) or torch.optim.AdamW (decoupled).
     Returns the max pre-activations over the data and over the box, and the
     trajectories of b1 and w2, each of shape (n_steps + 1, 4).
     """
@@ -220,7 +239,7 @@ def train(decay_biases):
     groups = [{"params": [W1, w2, b1, b2] if decay_biases else [W1, w2], "weight_decay": wd}]
     if not decay_biases:
         groups.append({"params": [b1, b2], "weight_decay": 0.0})
-    opt = torch.optim.SGD(groups, lr=lr)
+    opt = optimizer(groups, lr=lr)
     data_max, box_max, b1_path, w2_path = [], [], [], []
     for step in range(n_steps + 1):
         W, b = W1.detach().numpy(), b1.detach().numpy()
@@ -266,28 +285,121 @@ for variant, (data_max, _, b1_path, w2_path) in runs.items():
         assert np.all(data_max < 0)  # every pre-activation stays negative, creeping towards 0
 
 # %%
+# The edge cases :math:`\eta\lambda = 1` and :math:`\eta\lambda > 1`, decay on
+# weights and biases. Same network and data; :math:`\lambda = 2` and
+# :math:`\lambda = 3` with :math:`\eta = 0.5`, i.e. :math:`\rho = 0` and
+# :math:`\rho = -0.5`.
+edge = {wd_edge: train(decay_biases=True, wd=wd_edge, n_steps=10) for wd_edge in (2.0, 3.0)}
+for wd_edge, (data_max, _, _, _) in edge.items():
+    rho_edge = 1 - lr * wd_edge
+    print(f"decay on weights and biases, eta*lambda = {lr * wd_edge:.1f} (rho = {rho_edge:+.1f}): "
+          f"max over data of a_j(x; t) at t = 0, 1, 2: {np.round(data_max[:3], 3).tolist()}")
+assert np.all(edge[2.0][0][1:] == 0.0)  # eta*lambda = 1: a_j = 0 exactly from t = 1 on, never positive: still dead
+assert np.all(edge[3.0][0][1] > 0)  # eta*lambda > 1: every unit is active at t = 1
+np.testing.assert_allclose(edge[3.0][0][1], -0.5 * relu_mlp_preactivations(X_train.numpy(), [W1_init], [b1_init])[0].min(axis=0), rtol=1e-12)  # rho * min_x a_j(x; 0)
+
+# %%
 # Figure: the largest pre-activation of each unit during training
 # ---------------------------------------------------------------
 # Solid: maximum over the training inputs; dashed: maximum over the whole box
-# :math:`[-1, 1]^2` (:math:`b_j + \|w_j\|_1`). A unit is alive on the data
-# once the solid line crosses zero.
+# :math:`[-1, 1]^2` (:math:`b_j + \|w_j\|_1`); thin black dotted: the closed
+# form of (c), :math:`\rho^t a + (1 - \rho^t) b_j` (weights only) or
+# :math:`\rho^t a` (both), with :math:`a = \max_x a_j(x; 0)`. A unit is alive
+# on the data once the solid line crosses zero; the vertical lines mark the
+# predicted revival steps (printed above) of the units with
+# :math:`b_j > 0`. Until then the simulation is the closed form to rounding.
+# After it, the closed form no longer applies: the unit's data gradients are
+# no longer zero, and training moves its bias and weights. Here they are
+# weak (the output weight :math:`w^{(2)}_j` has itself decayed by
+# :math:`\rho^t` meanwhile), so the simulated curves stay within a few
+# hundredths of the dotted ones, far above rounding but too close to see;
+# the printed deviations below show it.
 colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]  # Okabe–Ito
-fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
 for ax, (variant, (data_max, box_max, _, _)) in zip(axes, runs.items()):
     for j in range(4):
         ax.plot(steps[:, 0], data_max[:, j], "-", lw=2, color=colours[j], label=f"$b_{j + 1}(0) = {b1_init[j]:+.1f}$, over data")
         ax.plot(steps[:, 0], box_max[:, j], "--", lw=1.2, color=colours[j])
+        ax.plot(steps[:, 0], predicted[variant][:, j], ":", lw=1.0, color="k")
+    if variant == "weights only":
+        for j, t_rev in enumerate(t_pred):
+            if t_rev is not None:
+                ax.axvline(t_rev, color=colours[j], lw=1.0, ls=(0, (1, 3)))
+                # Near the top edge, where only the t = 0 ends of the dashed curves reach.
+                ax.annotate(f"$t = {t_rev}$", (t_rev, 0.93), xycoords=ax.get_xaxis_transform(), xytext=(3, 0), textcoords="offset points",
+                            fontsize=10, color=colours[j])
     ax.axhline(0.0, color="k", lw=0.8)
     ax.set_xlabel("gradient step $t$", fontsize=12)
     ax.set_title(f"decay on {variant}" + (" ($W^{(1)}, w^{(2)}$)" if variant == "weights only" else " (all parameters)"), fontsize=12)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=10)
 axes[0].plot([], [], "k--", lw=1.2, label="dashed: over the box $[-1,1]^2$")
+axes[0].plot([], [], "k:", lw=1.0, label="dotted: closed form (while dead)")
 axes[0].set_ylabel("max pre-activation $\\max_x a_j(x; t)$", fontsize=12)
 # One legend below both panels, where it cannot cover a curve.
 fig.legend(*axes[0].get_legend_handles_labels(), fontsize=10, loc="lower center", ncol=3, frameon=False)
-fig.suptitle("Decaying weights only revives exactly the units with positive bias;\ndecaying biases too revives none", fontsize=12)
-fig.tight_layout(rect=(0, 0.11, 1, 1))
+fig.suptitle("Decaying weights only revives exactly the units with positive bias, at the predicted steps;\n"
+             "decaying biases too revives none", fontsize=12)
+fig.tight_layout(rect=(0, 0.13, 1, 1))
+# After revival the closed form no longer holds, though the deviation stays small here.
+data_max_w, _, b1_path_w, _ = runs["weights only"]
+for j, t_rev in enumerate(t_pred):
+    if t_rev is not None:
+        gap = np.abs(data_max_w[t_rev:, j] - predicted["weights only"][t_rev:, j]).max()
+        b_move = np.abs(b1_path_w[t_rev:, j] - b1_init[j]).max()
+        print(f"unit {j + 1}: after revival at t = {t_rev}: max |simulated - closed form| = {gap:.4f}, max |b_j(t) - b_j(0)| = {b_move:.4f}")
+        assert 1e-4 < gap < 0.05 and b_move > 1e-4, (gap, b_move)  # off the closed form (far above rounding), by a few hundredths at most
+
+# %%
+# Beyond the sheet: remedies, and AdamW
+# -------------------------------------
+# What practice does about dead units, and what (c) says about each:
+#
+# * **Leaky ReLU** (Maas, Hannun and Ng, 2013),
+#   :math:`\max(\alpha a, a)` with a small :math:`\alpha > 0`: its derivative
+#   is :math:`\alpha` for :math:`a < 0`, so a unit negative on every input
+#   still gets the gradient :math:`\partial y/\partial b_j = \alpha w^{(2)}_j`
+#   and can move back; no unit is ever exactly dead. (Checked below on the
+#   network of (a).)
+# * **A small positive bias at initialisation** (0.01, say): a
+#   unit then fires at least near :math:`x = 0`, where
+#   :math:`a_j(0) = b_j > 0`; and by (c) a positive bias that is not decayed
+#   is exactly what lets weight decay bring a unit back.
+# * **A lower learning rate** (or a warm-up): a unit dies when an update
+#   pushes its weights and bias into the region where :math:`a_j < 0` on
+#   every input, and every update is proportional to :math:`\eta`, so
+#   smaller steps are less likely to jump that far.
+# * **AdamW** (Loshchilov and Hutter, 2019) decays *decoupled* from the
+#   gradient: :math:`\theta \leftarrow (1 - \eta\lambda)\theta - \eta\,
+#   \hat m/(\sqrt{\hat v} + \epsilon)`. For a unit dead from the start its
+#   gradients are exactly zero, so Adam's moment estimates
+#   :math:`\hat m, \hat v` stay exactly zero and so does the Adam step: only
+#   the factor :math:`\rho = 1 - \eta\lambda` acts, as with SGD, and all of
+#   (c) carries over with the same :math:`\rho`. (A unit that dies during
+#   training still carries old moments, which fade geometrically; then the
+#   match is not exact at first.)
+#
+# The check: AdamW with :math:`\eta = 0.05` and :math:`\lambda = 1`
+# (:math:`\rho = 0.95`, as in the SGD runs) on the same network and data.
+# While dead, every unit follows the same closed form to rounding, and the
+# weights-only variant revives the same units at the same steps.
+W1_fixed, w2_fixed = torch.tensor(W1), w2_t.detach()
+J_b1_leaky = torch.autograd.functional.jacobian(
+    lambda b: torch.nn.functional.leaky_relu(X_grid @ W1_fixed.T + b, 0.01) @ w2_fixed, torch.tensor(b1))  # (1681, 2): dy/db1 per grid point
+print(f"leaky ReLU (alpha = 0.01) on the network of (a): dy/db1 over the grid in {J_b1_leaky.min().item():+.4f} .. {J_b1_leaky.max().item():+.4f}; "
+      f"alpha * w2 = {(0.01 * w2_fixed).numpy().round(4)}")
+torch.testing.assert_close(J_b1_leaky, (0.01 * w2_fixed).expand_as(J_b1_leaky), rtol=0, atol=1e-15)  # alpha w2_j at every input
+assert torch.all(w2_fixed != 0)  # so the gradient is never zero: no unit is exactly dead
+
+runs_adamw = {"weights only": train(decay_biases=False, lr=0.05, wd=1.0, optimizer=torch.optim.AdamW),
+              "weights and biases": train(decay_biases=True, lr=0.05, wd=1.0, optimizer=torch.optim.AdamW)}
+for variant, (data_max, _, _, _) in runs_adamw.items():
+    revived = [int(np.argmax(data_max[:, j] > 0)) if np.any(data_max[:, j] > 0) else None for j in range(4)]
+    dead_steps = np.cumsum(data_max > 0, axis=0) == 0
+    err = np.abs(data_max - predicted[variant])[dead_steps].max()
+    print(f"AdamW, decay on {variant}: first revival step per unit {revived}; while dead, max |simulated - closed form| = {err:.1e}")
+    assert err < 1e-12, err  # the SGD closed form with rho = 1 - eta*lambda, to rounding
+    assert revived == (t_pred if variant == "weights only" else [None] * 4), revived
 
 # %%
 # What to notice
@@ -299,7 +411,8 @@ fig.tight_layout(rect=(0, 0.11, 1, 1))
 # * (b) The autograd Jacobians of :math:`y` with respect to
 #   :math:`W^{(1)}` and :math:`b^{(1)}` are exactly zero at every grid point,
 #   because :math:`\mathrm{relu}'(a_j) = 0` there.
-# * (c) With decay on the weights only, a unit dead on the training data
+# * (c) For a step with :math:`0 < \eta\lambda < 1`: with decay on the
+#   weights only, a unit dead on the training data
 #   revives if and only if :math:`b_j^{(1)} > 0` (here the units with
 #   :math:`b = 0.5` and :math:`1.5`, at the printed steps, which match
 #   :math:`\rho^t < b_j/(b_j - \max_x a_j(x;0))`); units with
@@ -307,6 +420,11 @@ fig.tight_layout(rect=(0, 0.11, 1, 1))
 #   With decay on weights and biases the pre-activations are only rescaled
 #   by :math:`\rho^t > 0`, so no unit revives; they creep towards zero from
 #   below. Until a unit revives, the simulated trajectories coincide with the
-#   closed form (printed difference at rounding level).
+#   closed form (printed difference at rounding level). A step with
+#   :math:`\eta\lambda > 1` flips the signs and revives every unit at
+#   :math:`t = 1`; :math:`\eta\lambda = 1` leaves them at :math:`a_j \equiv 0`.
+# * Remedies: leaky ReLU (never exactly dead), a small positive initial bias,
+#   a lower learning rate. AdamW decays a dead unit by the same factor
+#   :math:`1 - \eta\lambda` as SGD, with the same revival steps.
 
 # sphinx_gallery_thumbnail_number = 1

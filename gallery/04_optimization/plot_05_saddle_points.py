@@ -15,14 +15,18 @@ approximation sign where an inequality is needed; its count in (b) drops a
 factor from the binomial probability and treats eigenvalue signs as
 independent coin flips, which they are not; and in (c) it only considers a
 start exactly at the saddle. This page gives a complete proof; computes, for
-random symmetric (GOE) matrices, the exact probability that all eigenvalues
-are positive (closed form for :math:`n = 2`, an exact integral for every
-:math:`n \le 10`, checked by two Monte Carlo estimators), which is far
-smaller than the coin-flip estimate :math:`2^{-n}`; shows the point the
-question is built on, that the index of a critical point (its number of
-negative Hessian eigenvalues) grows with its loss, so minima sit at low loss
-and saddles dominate above; and measures how long gradient descent lingers
-near a saddle.
+random symmetric (GOE) matrices drawn without regard to any loss, the exact
+probability that all eigenvalues are positive (closed form for
+:math:`n = 2`; for every :math:`n \\le 10` an exact integral, which two Monte Carlo
+estimators check up to :math:`n = 6` and the known asymptotics beyond, and
+the tests against importance sampling and 50-digit arithmetic), which is far
+smaller than the coin-flip estimate :math:`2^{-n}`; then shows why that is
+not the share of minima among the critical points of a random function: at
+a critical point the Hessian is tied to the loss, the index (its number of
+negative eigenvalues) grows with the loss, minima sit at low loss, and their
+share among critical points falls only exponentially in :math:`n`. Finally
+it measures how long gradient descent lingers near a saddle, and compares
+Newton's method (attracted to saddles) with its saddle-free variant.
 """
 
 # %%
@@ -110,16 +114,20 @@ assert z_min_eig.min() > 0 and z_saddle_eig.min() < 0 < z_saddle_eig.max()  # mi
 # against a minimum are :math:`(1 - 2\cdot 2^{-n}) / 2^{-n} = 2^n - 2`:
 # exponentially many saddles per minimum.
 #
-# **But the signs are not independent.** For the Hessian of a random
-# function a natural model is a random symmetric matrix, e.g. the Gaussian
-# orthogonal ensemble (GOE, :func:`nntheory.random_matrices.goe`):
+# **But the signs are not independent.** To test the coin-flip picture,
+# take the simplest model of "a random symmetric matrix", drawn without
+# regard to any loss: the Gaussian orthogonal ensemble (GOE,
+# :func:`nntheory.random_matrices.goe`),
 # :math:`A = (G + G^\top)/\sqrt2` with i.i.d. standard normal :math:`G`, so
 # diagonal entries :math:`\mathcal N(0, 2)`, off-diagonal ones
 # :math:`\mathcal N(0, 1)`, density :math:`\propto e^{-\operatorname{tr}
 # A^2/4}`, unchanged by rotations :math:`A \mapsto OAO^\top`. Its eigenvalues
 # repel each other, so they spread to both sides of zero, and having all
 # :math:`n` of them positive requires a collective shift of the whole
-# spectrum.
+# spectrum. (This is the Hessian at a point chosen independently of the
+# loss. At the *critical points* of a random function the Hessian is not
+# independent of the loss value, and the share of minima among them behaves
+# quite differently: see "Index and loss" below.)
 #
 # **An exact formula for** :math:`P(A \succ 0)`. Split :math:`A = tI + A_0`
 # with :math:`t = \operatorname{tr}A/n` the mean eigenvalue and :math:`A_0`
@@ -148,10 +156,25 @@ assert z_min_eig.min() > 0 and z_saddle_eig.min() < 0 < z_saddle_eig.max()  # mi
 #    = \frac12 - \frac{1}{2\sqrt2} = \frac{2 - \sqrt2}{4} \approx 0.146,
 #
 # against :math:`2^{-2} = 0.25` for coin flips. This value holds for the GOE
-# (any rotation-invariant Gaussian ensemble, i.e. diagonal variance twice the
-# off-diagonal one, at any scale); another ensemble gives another number,
-# e.g. a symmetric matrix with *all* independent entries :math:`\mathcal
-# N(0, 1)` (printed below, by Monte Carlo).
+# at any scale; another ensemble gives another number. Among centred
+# Gaussian ensembles with independent entries, rotation invariance forces the
+# diagonal variance to be twice the off-diagonal one, i.e. the GOE; a
+# symmetric matrix with *all* independent entries :math:`\mathcal N(0, 1)`
+# is not rotation invariant and gives another value (printed below, by Monte
+# Carlo). But rotation-invariant Gaussian ensembles form a two-parameter
+# family: :math:`A + zI` with :math:`z \sim \mathcal N(0, c)` independent of
+# :math:`A` is invariant too (its diagonal entries are correlated), and at
+# :math:`n = 2` only the variance of the mean eigenvalue changes, to
+# :math:`\sigma^2 = 1 + c`. The same integral then gives
+#
+# .. math::
+#
+#    P(A + zI \succ 0) = \int_0^\infty \frac{e^{-u^2/2\sigma^2}}{\sigma\sqrt{2\pi}}
+#    \bigl(1 - e^{-u^2/2}\bigr)\,du = \frac12 - \frac{1}{2\sqrt{1 + \sigma^2}}
+#    = \frac12 - \frac{1}{2\sqrt{2 + c}},
+#
+# :math:`(2 - \sqrt2)/4` at :math:`c = 0` and :math:`1/2 - 1/(2\sqrt3)
+# \approx 0.211` at :math:`c = 1` (checked by Monte Carlo below).
 #
 # For every :math:`n`, the whole distribution of the number of positive
 # eigenvalues follows exactly from the joint eigenvalue density
@@ -228,6 +251,24 @@ se_other = np.sqrt(p_other * (1 - p_other) / len(B))
 print(f"n = 2, all entries N(0, 1): P(positive definite) = {p_other:.4f} ± {se_other:.4f}  vs GOE {q2:.4f}")
 assert abs(p_other - q2) > 10 * se_other, (p_other, q2)  # "another ensemble gives another number"
 
+# A rotation-invariant ensemble that is not the GOE: A + z I, z ~ N(0, c = 1), n = 2.
+rng_shift = np.random.default_rng(SEED + 6)
+A_shift = random_matrices.goe(2, 200_000, rng_shift) + rng_shift.standard_normal(200_000)[:, None, None] * np.eye(2)
+p_shift = (np.linalg.eigvalsh(A_shift)[:, 0] > 0).mean()
+q_shift = 0.5 - 1 / (2 * np.sqrt(3))  # 1/2 - 1/(2 sqrt(2 + c)) at c = 1
+se_shift = np.sqrt(q_shift * (1 - q_shift) / 200_000)
+O, _ = np.linalg.qr(rng_shift.standard_normal((2, 2)))
+rotated = O @ A_shift[:100_000] @ O.T  # (100000, 2, 2)
+var_before, var_after = A_shift[:100_000, [0, 0, 1], [0, 1, 1]].var(axis=0), rotated[:, [0, 0, 1], [0, 1, 1]].var(axis=0)
+print(f"n = 2, GOE + z I with z ~ N(0, 1): P(positive definite) = {p_shift:.4f}, closed form 1/2 - 1/(2 sqrt 3) = {q_shift:.4f} (GOE {q2:.4f})")
+print(f"  variances of the entries (11, 12, 22), before / after a random rotation: {np.round(var_before, 3)} / {np.round(var_after, 3)}")
+assert abs(p_shift - q_shift) < 4 * se_shift, (p_shift, q_shift)  # the closed form, within 4 binomial s.e.
+assert abs(q_shift - q2) > 0.05  # "another rotation-invariant ensemble, another value"
+# "invariant too": the entry variances (3, 1, 3) are the same after a rotation; a sample variance has
+# relative s.e. sqrt(2/(M-1)) = 0.0045 (M = 1e5), allow 5 of them
+np.testing.assert_allclose(var_after, [3.0, 1.0, 3.0], rtol=5 * np.sqrt(2 / 1e5))
+np.testing.assert_allclose(var_before, [3.0, 1.0, 3.0], rtol=5 * np.sqrt(2 / 1e5))
+
 # %%
 # The left panel compares the exact probabilities with :math:`2^{-n}` and
 # with the two Monte Carlo estimates (and shows :math:`e^{-n^2 \ln 3/4}` as a
@@ -269,7 +310,7 @@ ax0.semilogy(n_all, 2.0**-n_all, color="#D55E00", lw=2, label=r"independent coin
 ax0.semilogy(n_all, np.exp(-np.log(3) / 4 * n_all**2), color="0.4", lw=1.5, ls=":", label=r"$e^{-n^2 \ln 3 / 4}$ (slope guide)")
 ax0.set_xlabel("dimension n", fontsize=12)
 ax0.set_ylabel("P(all eigenvalues > 0)", fontsize=12)
-ax0.set_title("A random Hessian is positive definite far less often than 2⁻ⁿ", fontsize=12)
+ax0.set_title("A GOE matrix is positive definite far less often than 2⁻ⁿ", fontsize=12)
 ax0.legend(fontsize=10, loc="lower left")
 width = 0.4
 ax1.bar(k_values - width / 2, np.where(counts > 0, counts / m_big, np.nan), width, color="#0072B2", label=f"GOE, {m_big:,} draws")
@@ -305,7 +346,15 @@ plt.show()
 # spherical 3-spin glass (:mod:`nntheory.spin_glass`),
 # :math:`H(\sigma) = \frac1n\sum_{ijk} J_{ijk}\sigma_i\sigma_j\sigma_k` on the
 # sphere :math:`\|\sigma\|^2 = n`, :math:`n = 12`, :math:`J_{ijk}` i.i.d.
-# standard normal, a Gaussian random function on the sphere. Newton's method
+# standard normal, a Gaussian random function on the sphere. Why this model:
+# Choromanska, Henaff, Mathieu, Ben Arous and LeCun (*The loss surfaces of
+# multilayer networks*, AISTATS 2015) connect the loss of a fully connected
+# ReLU network with the energy of a spherical spin glass (of order the
+# network's depth), under the assumptions of variable independence,
+# redundancy in the parametrisation and uniformity, which Choromanska, LeCun
+# and Ben Arous (COLT 2015 open problem) call possibly unrealistic. So it is
+# a tractable proxy for a random high-dimensional loss, not a network.
+# Newton's method
 # on the Lagrange system from 3000 random starts converges to critical points
 # of any index, not only to minima (it finds mostly saddles); Riemannian
 # gradient descent from 200 more starts adds the minima, which Newton's small
@@ -334,6 +383,25 @@ plt.show()
 # measured relation. The critical points found are a sample, not a census:
 # the counts say what Newton's method and descent found, and the claims are
 # about how index and energy go together among them.
+#
+# **The share of minima among critical points is not** :math:`P(A \succ 0)`.
+# The GOE probability above is for a Hessian drawn independently of the loss.
+# At a critical point the Hessian is a random matrix *shifted by*
+# :math:`-3E`, and the low-energy critical points get a large positive
+# shift. Their expected numbers follow from the Kac–Rice formula, which
+# Auffinger, Ben Arous and Černý turn into an exact GOE expectation for every
+# :math:`n` (:func:`nntheory.spin_glass.expected_critical_points`). For
+# :math:`n = 12` it gives a share of minima of about 1 %, the same order as
+# in our sample (whose total is of the same order as the expected total, so
+# it covers much of this landscape), and some :math:`10^{14}` times the probability that an
+# :math:`11 \times 11` GOE matrix (the tangent space has :math:`n - 1 = 11`
+# dimensions) is positive definite, and even above the coin-flip
+# :math:`2^{-11}`. For large :math:`n` the expected total grows like
+# :math:`2^{n/2}` and the number of minima like :math:`e^{n(\ln 2/2 - 1/3)}`,
+# so the share of minima falls like :math:`e^{-n/3}`, exponentially, not
+# like :math:`e^{-\theta n^2}`: the printed :math:`-\ln(\text{share})/n`
+# approaches :math:`1/3`. Saddles do dominate, but the GOE number
+# overstates by far how rare minima are.
 N_SPINS = 12
 rng_spin = np.random.default_rng(SEED + 2)  # the couplings and every start
 J = spin_glass.couplings(N_SPINS, rng_spin)
@@ -374,6 +442,32 @@ assert spearman > 0.9, spearman
 assert len(minima_energy) >= 1 and highest_minimum_quantile < 0.10, highest_minimum_quantile
 assert len(minima_energy) < 0.05 * len(crit)  # "overwhelmingly saddles"
 assert np.abs(index - predicted_index).mean() < 1.0  # "a rough guide": within one index on average
+
+# Kac-Rice: the expected number of critical points and minima, and the share of minima, against
+# the GOE probability of a positive definite (n - 1) x (n - 1) matrix.
+rng_kr = np.random.default_rng(SEED + 7)
+kr_share = {}
+for n_kr, m_kr in ((N_SPINS, 20_000), (24, 6_000), (48, 2_000)):
+    kr_mean, kr_se = spin_glass.expected_critical_points(n_kr, m_kr, rng_kr)
+    kr_share[n_kr] = (kr_mean[0] / kr_mean.sum(), kr_se[0] / kr_mean[0])  # share, relative s.e. of the minima
+    if n_kr == N_SPINS:
+        kr_total, kr_minima = kr_mean.sum(), kr_mean[0]
+found_share = len(minima_energy) / len(crit)
+p_goe_tangent = random_matrices.goe_positive_definite_probability(N_SPINS - 1)
+print(f"n = {N_SPINS}, Kac-Rice: expected {kr_total:.0f} critical points, {kr_minima:.1f} minima, share {kr_share[N_SPINS][0]:.2%};"
+      f" found: {len(crit)}, {len(minima_energy)}, share {found_share:.2%}")
+print(f"  P(GOE {N_SPINS - 1}x{N_SPINS - 1} positive definite) = {p_goe_tangent:.1e};  2^-{N_SPINS - 1} = {2.0 ** -(N_SPINS - 1):.1e}")
+print("  -ln(share of minima)/n for n = " + ", ".join(f"{k}: {-np.log(v[0]) / k:.3f}" for k, v in kr_share.items()) + "  (-> 1/3)")
+assert all(v[1] < 0.05 for v in kr_share.values()), kr_share  # Monte Carlo resolves each share to 5 %
+assert 0.005 < kr_share[N_SPINS][0] < 0.02  # "about 1 %"
+# "the same order as in our sample": within a factor 4 (the number of minima found, 5-9 under our
+# seeds, fluctuates from landscape to landscape like a count with mean ~7)
+assert 0.25 < found_share / kr_share[N_SPINS][0] < 4, (found_share, kr_share[N_SPINS][0])
+assert 0.5 < len(crit) / kr_total < 2, (len(crit), kr_total)  # "total of the same order as the expected total"
+assert 1e13 < kr_share[N_SPINS][0] / p_goe_tangent < 1e15  # "some 10^14 times" P(GOE > 0)
+assert kr_share[N_SPINS][0] > 2.0 ** -(N_SPINS - 1)  # "even above the coin flip"
+rates = [-np.log(v[0]) / k for k, v in kr_share.items()]
+assert np.all(np.diff(rates) < 0) and abs(rates[-1] - 1 / 3) < 0.01, rates  # "approaches 1/3"
 
 fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
 jitter = np.random.default_rng(SEED + 4).uniform(-0.25, 0.25, len(index))  # only to separate the dots
@@ -478,6 +572,101 @@ for a in (ax0, ax1):
 plt.show()
 
 # %%
+# Momentum helps; Newton's method is attracted to the saddle
+# ----------------------------------------------------------
+# Heavy-ball momentum (:math:`b \leftarrow \mu b + g`, :math:`x \leftarrow x
+# - \alpha b`) multiplies the escape component, per step, by the larger root
+# of :math:`r^2 - (1 + \mu + \alpha|\lambda|)\,r + \mu = 0`; with
+# :math:`\alpha = 0.1`, :math:`\mu = 0.9`, :math:`|\lambda| = 1` that is
+# :math:`r = 1 + \sqrt{0.1} \approx 1.32` instead of GD's :math:`1.1`, so
+# the plateau is :math:`\ln 1.1/\ln 1.32 \approx 1/2.9` as long.
+#
+# Curvature information is a different matter. Newton's step
+# :math:`-H^{-1}\nabla f` rescales each eigen-direction by
+# :math:`1/\lambda`; along a negative-curvature direction that reverses the
+# step, which then points *towards* the saddle: Newton's method is attracted
+# to every critical point, whatever its index (this page uses exactly that
+# to find saddles). On :math:`f` above, the Newton update of :math:`y` is
+# :math:`y - (y^3 - y)/(3y^2 - 1) = 2y^3/(3y^2 - 1) \approx -2y^3`: from
+# :math:`(1, \delta)` it lands on the saddle within a few steps. Dauphin et
+# al. (2014) propose the *saddle-free Newton* step :math:`-|H|^{-1}\nabla f`,
+# with :math:`|H|` the Hessian with its eigenvalues replaced by their
+# absolute values: it keeps Newton's rescaling but always descends, and
+# near the saddle it *doubles* :math:`y` per step (:math:`y + y(1 - y^2)/(1 -
+# 3y^2) \approx 2y`), leaving in about :math:`\log_2(0.5/\delta)` steps. Near
+# :math:`y = 1/\sqrt3`, where the curvature along :math:`y` passes through
+# zero, the undamped step is huge and overshoots far beyond the minimum
+# (the largest :math:`|y|` is printed); from there the Newton steps bring it
+# back to the minimum :math:`(0, 1)`. Practical versions damp :math:`|H|`
+# (Dauphin et al. add a damping constant and work in a low-dimensional
+# Krylov subspace).
+saddle_hess = lambda z: np.diag([1.0, -1.0 + 3.0 * z[1] ** 2])
+delta_demo = 1e-6
+escape_mom = {}
+for mom in (0.0, 0.9):
+    rule = optim.sgd(ALPHA, momentum=mom)
+    z = np.array([1.0, delta_demo])
+    state, k = rule.init(z), 0
+    while abs(z[1]) <= 0.5:
+        z, state = rule.update(z, saddle_grad(z), state)
+        k += 1
+    escape_mom[mom] = k
+r_mom = 1 + np.sqrt(0.1)
+np.testing.assert_allclose(np.roots([1, -(1 + 0.9 + ALPHA), 0.9]).max(), r_mom, rtol=1e-12)  # the larger root
+
+newton_path, sfn_path = [np.array([1.0, delta_demo])], [np.array([1.0, delta_demo])]
+for _ in range(40):
+    z = newton_path[-1]
+    newton_path.append(z - np.linalg.solve(saddle_hess(z), saddle_grad(z)))
+    z = sfn_path[-1]
+    w, V = np.linalg.eigh(saddle_hess(z))
+    sfn_path.append(z - V @ ((V.T @ saddle_grad(z)) / np.abs(w)))  # -|H|^{-1} grad
+newton_path, sfn_path = np.array(newton_path), np.array(sfn_path)  # (41, 2) each
+sfn_escape = int(np.argmax(np.abs(sfn_path[:, 1]) > 0.5))
+print(f"from (1, {delta_demo:.0e}): steps until |y| > 1/2: GD {escape_mom[0.0]}, heavy ball (mu 0.9) {escape_mom[0.9]}"
+      f" (ratio {escape_mom[0.0] / escape_mom[0.9]:.2f}; ln r / ln 1.1 = {np.log(r_mom) / np.log(1 + ALPHA):.2f})")
+print(f"Newton: y after 1, 2, 3 steps = {newton_path[1, 1]:.1e}, {newton_path[2, 1]:.1e}, {newton_path[3, 1]:.1e}; |z| after 40 steps = {np.linalg.norm(newton_path[-1]):.1e} (the saddle)")
+print(f"saddle-free Newton: |y| > 1/2 after {sfn_escape} steps (log2(0.5/delta) = {np.log2(0.5 / delta_demo):.1f}); largest |y| {np.abs(sfn_path[:, 1]).max():.1f};"
+      f" after 40 steps z = ({sfn_path[-1, 0]:.1e}, {sfn_path[-1, 1]:.15f})")
+# "momentum shortens the plateau by about ln 1.1 / ln r": the counts' ratio within 10 % (the
+# counts include a transient of a few steps, and the last steps leave the linear regime)
+np.testing.assert_allclose(escape_mom[0.0] / escape_mom[0.9], np.log(r_mom) / np.log(1 + ALPHA), rtol=0.1)
+# y -> 2y^3/(3y^2 - 1), to the rounding of the difference y - (y^3 - y)/(3y^2 - 1) of two numbers of size delta
+np.testing.assert_allclose(newton_path[1, 1], 2 * delta_demo**3 / (3 * delta_demo**2 - 1), rtol=0, atol=4 * np.finfo(float).eps * delta_demo)
+assert np.all(newton_path[3:] == 0.0)  # "lands on the saddle within a few steps" (exactly, in floating point)
+assert abs(sfn_escape - np.log2(0.5 / delta_demo)) <= 2, sfn_escape  # "about log2(0.5/delta) steps"
+assert (sfn_escape, escape_mom[0.0]) == (19, 139), (sfn_escape, escape_mom)  # the counts typed in "What to notice"
+assert np.abs(sfn_path[:, 1]).max() > 2  # "overshoots far beyond the minimum" y = 1
+np.testing.assert_allclose(sfn_path[-1], [0.0, 1.0], atol=1e-15)  # "... back to the minimum (0, 1)"
+
+# |y_k| for the four methods (the Newton iterate is exactly 0 from step 2: the curve ends there).
+y_paths = {}
+for mom in (0.0, 0.9):
+    rule = optim.sgd(ALPHA, momentum=mom)
+    z = np.array([1.0, delta_demo])
+    state, ys = rule.init(z), [delta_demo]
+    for _ in range(60):
+        z, state = rule.update(z, saddle_grad(z), state)
+        ys.append(abs(z[1]))
+    y_paths["GD" if mom == 0 else "heavy ball, μ = 0.9"] = np.array(ys)
+fig, ax = plt.subplots(figsize=(7.5, 4.4), layout="constrained")
+styles = {"GD": ("#0072B2", "-"), "heavy ball, μ = 0.9": ("#009E73", "-")}
+for name, ys in y_paths.items():
+    ax.semilogy(ys, color=styles[name][0], ls=styles[name][1], lw=2, label=f"{name} (α = {ALPHA})")
+ax.semilogy(np.abs(sfn_path[:41, 1]), "o-", color="#D55E00", ms=4, lw=1.5, label="saddle-free Newton")
+nonzero = np.abs(newton_path[:, 1]) > 0
+ax.semilogy(np.nonzero(nonzero)[0], np.abs(newton_path[nonzero, 1]), "s-", color="#CC79A7", ms=6, lw=1.5, label="Newton (y = 0 exactly from step 2)")
+ax.axhline(0.5, color="0.4", lw=1, ls=":", label="escaped: |y| = 1/2")
+ax.set_xlim(0, 60)
+ax.set_ylim(1e-19, 1e3)  # the saddle-free Newton overshoot stays in view
+ax.set_xlabel("step k", fontsize=12)
+ax.set_ylabel(r"$|y_k|$ (distance along the escape direction)", fontsize=12)
+ax.set_title("From δ = 10⁻⁶: momentum leaves faster, Newton falls into the saddle", fontsize=12)
+ax.legend(fontsize=10, loc="lower right")
+ax.tick_params(labelsize=11)
+plt.show()
+
+# %%
 # What to notice
 # --------------
 # * **(a)** At a local minimum of a :math:`C^2` function,
@@ -487,24 +676,34 @@ plt.show()
 #   :math:`\sum x_i^4`).
 # * **(b)** Under independent coin flips a minimum has probability
 #   :math:`2^{-n}` against :math:`1 - 2^{1-n}` for a saddle, already
-#   exponentially rare. For GOE matrices it is rarer still:
-#   :math:`(2-\sqrt2)/4 \approx 0.146` at :math:`n = 2`, and the exact
-#   probabilities fall ever further below :math:`2^{-n}` (the printed ratio
-#   shrinks with :math:`n`), like :math:`e^{-n^2\ln 3/4}` to leading order,
-#   because repelling eigenvalues do not choose their signs independently.
-#   Both Monte Carlo estimators agree with the exact values within their
-#   error bars; the absent bars in the right panel are values of :math:`k` so
-#   rare that 20,000 draws expect fewer than one.
-# * **Index and loss.** On a random landscape the minima found lie among the
-#   lowest-lying critical points (the lowest 10 % by energy), and the mean
-#   index of the critical points rises steadily with their loss: a method
-#   still at high loss is among saddles, with many directions of descent, not
-#   stuck in a bad minimum.
+#   exponentially rare. For a GOE matrix drawn independently of any loss,
+#   positive definiteness is rarer still: :math:`(2-\sqrt2)/4 \approx 0.146`
+#   at :math:`n = 2`, and the exact probabilities fall ever further below
+#   :math:`2^{-n}` (the printed ratio shrinks with :math:`n`), like
+#   :math:`e^{-n^2\ln 3/4}` to leading order, because repelling eigenvalues do
+#   not choose their signs independently. Both Monte Carlo estimators agree
+#   with the exact values within their error bars; the absent bars in the
+#   right panel are values of :math:`k` so rare that 20,000 draws expect
+#   fewer than one.
+# * **Index and loss.** That probability is *not* the share of minima among
+#   the critical points of a random function, whose Hessian is tied to the
+#   loss. On the spin glass the minima found lie among the lowest-lying
+#   critical points (the lowest 10 % by energy), the mean index rises
+#   steadily with the loss, and minima make up about 1 % of the critical
+#   points at :math:`n = 12` (Kac–Rice; the same order in our sample), some
+#   :math:`10^{14}` times the GOE probability, with a share that falls only
+#   like :math:`e^{-n/3}`. Saddles dominate at high loss: a method still at
+#   high loss is among saddles, with many directions of descent, not stuck in
+#   a bad minimum.
 # * **(c)** Near a saddle GD's progress along the escape direction is
 #   multiplicative, so the time spent on the plateau grows like
 #   :math:`\ln(1/\delta)` (the printed slope matches
 #   :math:`1/\ln(1+\alpha)`), and a start on the stable manifold never
-#   escapes. Noise (SGD), momentum or curvature information shorten these
-#   plateaus; the next page shows noise kicking GD off a saddle.
+#   escapes. Momentum shortens these plateaus (here by the printed factor,
+#   close to the predicted 2.9), and so does noise (the next page shows it kicking GD off a
+#   saddle). Curvature information helps only if used with care: plain
+#   Newton is attracted to the saddle, the saddle-free step
+#   :math:`-|H|^{-1}\nabla f` escapes it in about :math:`\log_2(0.5/\delta)`
+#   steps (19 against GD's 139 from :math:`\delta = 10^{-6}`).
 
 # sphinx_gallery_thumbnail_number = 1

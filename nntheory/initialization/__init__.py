@@ -11,10 +11,11 @@ import propagate_variance`` works:
   quadrature) and the empirical pre-activations it predicts;
 * :mod:`~nntheory.initialization.fluctuations`: exact finite-width
   statistics for Gaussian weights (how far one network, probed with one
-  input, falls from the recursion; the exact moments of one ReLU neuron).
+  input, falls from the recursion; the exact moments of one ReLU neuron;
+  a first-order finite-width correction for tanh).
 """
 
-from nntheory.initialization.fluctuations import LogFluctuation, finite_width_log_moments, relu_neuron_moments
+from nntheory.initialization.fluctuations import LogFluctuation, finite_width_log_moments, perturbative_log_moments, relu_neuron_moments
 from nntheory.initialization.propagation import (
     ACTIVATIONS,
     SignalPropagation,
@@ -40,5 +41,6 @@ __all__ = [
     "empirical_preactivations",
     "LogFluctuation",
     "finite_width_log_moments",
+    "perturbative_log_moments",
     "relu_neuron_moments",
 ]

@@ -39,6 +39,11 @@ network below the expectation, about :math:`-1/n` per identity layer and
 :math:`\log(\hat q_l / q_l)`. :func:`relu_neuron_moments` gives the exact
 mean and second moment of one ReLU neuron with Gaussian inputs, without
 assuming that its pre-activation is Gaussian.
+
+For activations without such a product structure (tanh), the same
+conditioning still reduces one network to a scalar Markov chain, and
+:func:`perturbative_log_moments` gives the mean and variance of
+:math:`\log(\hat q_l / q_l)` to first order in :math:`1/M`.
 """
 
 from __future__ import annotations
@@ -50,9 +55,10 @@ from typing import Sequence
 import numpy as np
 
 from nntheory import _checks
+from nntheory.initialization.propagation import _hermegauss, propagate_variance, tanh_second_moment
 from nntheory.initialization.schemes import _check_fan
 
-__all__ = ["LogFluctuation", "finite_width_log_moments", "relu_neuron_moments"]
+__all__ = ["LogFluctuation", "finite_width_log_moments", "perturbative_log_moments", "relu_neuron_moments"]
 
 #: Activations for which :func:`finite_width_log_moments` is exact.
 _EXACT_ACTIVATIONS = ("identity", "relu")
@@ -235,3 +241,128 @@ def relu_neuron_moments(fan_in: int, weight_variance: float) -> tuple[float, flo
     s2 = _checks.check_real(weight_variance, "weight_variance", low=0)
     mean = math.sqrt(s2) * math.exp(math.lgamma((M + 1) / 2) - math.lgamma(M / 2)) / math.sqrt(math.pi)
     return mean, M * s2 / 2.0
+
+
+def _tanh_fourth_moment(t: float, n_points: int = 120) -> float:
+    r""":math:`\E[\tanh(h)^4]` for :math:`h \sim \mathcal N(0, t)`, by the quadrature of :func:`tanh_second_moment`.
+
+    Gauss–Hermite for :math:`t \le 1`; for :math:`t > 1` the trapezoidal
+    rule on :math:`1 - \E[\operatorname{sech}^2(h)\,(2 - \operatorname{sech}^2(h))]`,
+    whose integrand is smooth and decays exponentially.
+    """
+    if t <= 1.0:
+        nodes, weights = _hermegauss(n_points)
+        return float(np.tanh(math.sqrt(t) * nodes) ** 4 @ weights / math.sqrt(2.0 * math.pi))
+    h = np.linspace(-40.0, 40.0, 16001)
+    density = np.exp(-(h**2) / (2.0 * t)) / math.sqrt(2.0 * math.pi * t)
+    sech2 = 1.0 / np.cosh(h) ** 2
+    return float(1.0 - (sech2 * (2.0 - sech2) * density).sum() * (h[1] - h[0]))
+
+
+def _activation_moments(t: float, activation: str) -> tuple[float, float]:
+    r""":math:`(\E[\phi(h)^2], \E[\phi(h)^4])` for :math:`h \sim \mathcal N(0, t)`."""
+    if activation == "identity":
+        return t, 3.0 * t * t
+    if activation == "relu":
+        return t / 2.0, 1.5 * t * t
+    return float(tanh_second_moment(t)), _tanh_fourth_moment(t)
+
+
+def perturbative_log_moments(n_layers: int, weight_variance: float, width: int, activation: str = "tanh") -> LogFluctuation:
+    r"""Mean and variance of the log mean square of one random network, to first order in :math:`1/M`.
+
+    The network has :math:`L` = ``n_layers`` layers of width :math:`M`,
+    input :math:`x \sim \mathcal N(0, I_M)`, weights i.i.d.
+    :math:`\mathcal N(0, \sigma^2)` with :math:`c = M\sigma^2`, no biases, and
+    :math:`h^{(l)} = W^{(l)} \phi(h^{(l-1)})`. Write
+    :math:`t_l = \sigma^2 \|z^{(l-1)}\|^2` (:math:`z^{(0)} = x`). Given
+    :math:`t_l`, :math:`h^{(l)} = \sqrt{t_l}\, g` with
+    :math:`g \sim \mathcal N(0, I_M)` independent of the past, so *exactly*
+
+    .. math::
+
+       \hat q_l = t_l\, \frac{\chi^2_M}{M}, \qquad
+       t_{l+1} = \frac{c}{M} \sum_{i=1}^M \phi\big(\sqrt{t_l}\, g_i\big)^2 ,
+
+    a scalar Markov chain, with :math:`t_1 = c\,\chi^2_M/M`. The mean-field
+    recursion is :math:`q_{l+1} = F(q_l)`, :math:`F(t) = c\, m_2(t)`,
+    :math:`m_k(t) = \E[\phi(\sqrt t\, g)^k]`, :math:`q_1 = c`. Then
+    :math:`t_{l+1} = F(t_l)(1 + \eta_l)` with :math:`\E[\eta_l \mid t_l] = 0`
+    and :math:`\operatorname{Var}[\eta_l \mid t_l] = \kappa(t_l)/M`,
+    :math:`\kappa = m_4/m_2^2 - 1`. For :math:`u_l = \log(t_l/q_l)`, with
+    :math:`G(y) = \log F(e^y)`, :math:`a_l = G'(\log q_l)` and
+    :math:`b_l = G''(\log q_l)`, a second-order expansion in :math:`u_l` and
+    :math:`\eta_l` gives
+
+    .. math::
+
+       \E u_{l+1} = a_l \E u_l + \tfrac12 b_l\, \E[u_l^2] - \frac{\kappa(q_l)}{2M},
+       \qquad
+       \operatorname{Var} u_{l+1} = a_l^2 \operatorname{Var} u_l + \frac{\kappa(q_l)}{M},
+
+    started from the exact moments of :math:`\log(\chi^2_M/M)`; finally
+    :math:`\log(\hat q_l/q_l) = u_l + \log(\chi^2_M/M)`. Neglected terms are
+    of second order in :math:`1/M` per layer (and in the accumulated
+    :math:`\operatorname{Var} u_l`). For the identity and ReLU,
+    :math:`a_l = 1`, :math:`b_l = 0` and :math:`\kappa = 2` and 5: the
+    first-order form of :func:`finite_width_log_moments`, which is exact.
+    For tanh, :math:`m_2` is :func:`~nntheory.initialization.propagation.tanh_second_moment`,
+    :math:`m_4` the same quadrature, and :math:`a_l, b_l` central finite
+    differences of :math:`G` with step :math:`10^{-3}` in :math:`\log t`.
+
+    Parameters
+    ----------
+    n_layers : int
+        :math:`L`.
+    weight_variance : float
+        :math:`\sigma^2 > 0`, the same in every layer.
+    width : int
+        :math:`M`, the input dimension and the width of every layer.
+    activation : {"identity", "relu", "tanh"}, default "tanh"
+        :math:`\phi`.
+
+    Returns
+    -------
+    LogFluctuation
+        ``shift`` and ``variance`` of :math:`\log(\hat q_l / q_l)`, shape
+        ``(n_layers,)``, relative to ``propagate_variance(n_layers,
+        weight_variance, width, activation).variance``.
+
+    Raises
+    ------
+    TypeError
+        If ``weight_variance`` is not a real number.
+    ValueError
+        If ``n_layers`` or ``width`` is not a positive integer,
+        ``weight_variance`` is not positive and finite, or the activation
+        is unknown.
+    """
+    n_layers = _check_fan(n_layers, "n_layers")
+    M = _check_fan(width, "width")
+    weight_variance = _checks.check_real(weight_variance, "weight_variance", low=0, low_open=True)
+    _checks.check_choice(activation, "activation", ("identity", "relu", "tanh"))
+    c = M * float(weight_variance)
+    q = propagate_variance(n_layers, float(weight_variance), M, activation=activation).variance
+    chi_mean, chi_var = _log_chi2_over_dof(M)
+    eps = 1e-3
+
+    def log_m2(y: float) -> float:
+        return math.log(_activation_moments(math.exp(y), activation)[0])
+
+    mean, var = chi_mean, chi_var  # u_1 = log(chi^2_M / M)
+    shift = np.empty(n_layers)
+    variance = np.empty(n_layers)
+    for l in range(n_layers):
+        shift[l] = mean + chi_mean
+        variance[l] = var + chi_var
+        m2, m4 = _activation_moments(float(q[l]), activation)
+        kappa = m4 / m2**2 - 1.0
+        if activation == "tanh":
+            y = math.log(q[l])
+            up, mid, down = log_m2(y + eps), log_m2(y), log_m2(y - eps)
+            a, b = (up - down) / (2 * eps), (up - 2 * mid + down) / eps**2
+        else:
+            a, b = 1.0, 0.0
+        mean = a * mean + 0.5 * b * (var + mean**2) - kappa / (2 * M)
+        var = a * a * var + kappa / M
+    return LogFluctuation(shift=shift, variance=variance)
