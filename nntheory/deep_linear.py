@@ -61,20 +61,23 @@ __all__ = [
 ]
 
 
-def _as_float_array(value, name: str) -> np.ndarray:
-    """Return ``value`` as a finite, non-empty float64 array or raise a ``TypeError``/``ValueError`` naming it."""
+def _as_float_array(value, name: str, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a non-empty float64 array (finite unless ``finite=False``) or raise naming it."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a real number or array of reals, got bool")
-    return _checks.check_array(value, name, dtype=np.float64)
+    return _checks.check_array(value, name, dtype=np.float64, finite=finite)
 
 
-def _as_float_arrays(**values) -> tuple[list[np.ndarray], tuple[int, ...]]:
+def _as_float_arrays(*, weights_finite: bool = True, **values) -> tuple[list[np.ndarray], tuple[int, ...]]:
     """Convert each named value with :func:`_as_float_array` and check that they broadcast.
 
+    Learning rates (names starting with ``alpha``) must be finite; weights
+    too, unless ``weights_finite=False``: the closed forms are elementwise and
+    map the NaN of a diverged run (as :func:`gd_trajectory` returns it) to NaN.
     Returns the arrays, in the order given, and their broadcast shape; a
     ``ValueError`` names the arguments whose shapes do not fit.
     """
-    arrays = [_as_float_array(value, name) for name, value in values.items()]
+    arrays = [_as_float_array(value, name, finite=weights_finite or name.startswith("alpha")) for name, value in values.items()]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -103,7 +106,7 @@ def population_loss(w1, w2) -> np.ndarray:
     numpy.ndarray
         The loss, shape ``np.broadcast(w1, w2).shape``.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     return 0.5 * (w1 * w2) ** 2
 
 
@@ -120,7 +123,7 @@ def gradient(w1, w2) -> tuple[np.ndarray, np.ndarray]:
     dL_dw1, dL_dw2 : numpy.ndarray
         The two partial derivatives, each of the broadcast shape.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     return w1 * w2**2, w1**2 * w2
 
 
@@ -141,7 +144,7 @@ def hessian(w1, w2) -> np.ndarray:
     numpy.ndarray
         Shape ``(*broadcast_shape, 2, 2)``.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     w1, w2 = np.broadcast_arrays(w1, w2)
     out = np.empty(w1.shape + (2, 2))
     out[..., 0, 0] = w2**2
@@ -174,7 +177,7 @@ def gd_step(w1, w2, alpha1, alpha2) -> tuple[np.ndarray, np.ndarray]:
         Updated weights of the broadcast shape. Overflow is not caught here;
         use :func:`gd_losses` for runs that may diverge.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     _check_rates(alpha1, alpha2)
     return w1 * (1.0 - alpha1 * w2**2), w2 * (1.0 - alpha2 * w1**2)
 
@@ -420,7 +423,7 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     numpy.ndarray
         :math:`C`, of the broadcast shape.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     if np.any(~(alpha1 > 0)) or np.any(~(alpha2 > 0)):
         raise ValueError("alpha1 and alpha2 must be positive for the flow invariant")
     return w1**2 / alpha1 - w2**2 / alpha2
@@ -451,7 +454,7 @@ def gd_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     numpy.ndarray
         :math:`Q`, of the broadcast shape.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     s = alpha1 * w2**2 + alpha2 * w1**2
     return flow_invariant(w1, w2, alpha1, alpha2) * (s - 4.0)
 

@@ -155,6 +155,7 @@ DIVERGED = "a diverged network's loss is NaN or inf, not an error (training swee
 PREDICTION = "predictions of a diverged model give a NaN loss, as they should; only the data y is checked"
 FLOAT32_OK = "any floating dtype works here (nothing else to match)"
 SPLIT_ONLY = "the split only permutes rows; values are not computed with"
+DIVERGED_RUN = "an elementwise closed form: the NaN of a diverged run (as gd_trajectory returns it) maps to NaN"
 ONE_FEATURE = "one feature is a valid design"
 ANY_THETA = "the test's loss is defined for any length and floating dtype of theta"
 BROADCAST = "arguments broadcast against each other (documented): a length-1 array is valid"
@@ -755,21 +756,21 @@ CASES: dict[str, Case | str] = {
     **{
         f"nntheory.deep_linear.{fn}": Case(
             lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5])),
-            accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+            accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok(DIVERGED_RUN, *each("w1 w2", "nan", "inf")),
         )
         for fn in ("population_loss", "gradient", "hessian")
     },
     "nntheory.deep_linear.gd_step": Case(
         lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
-        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok(DIVERGED_RUN, *each("w1 w2", "nan", "inf")) | ok("a frozen layer", *each("alpha1 alpha2", "zero")),
     ),
     "nntheory.deep_linear.flow_invariant": Case(
         lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
-        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok(DIVERGED_RUN, *each("w1 w2", "nan", "inf")),
     ),
     "nntheory.deep_linear.gd_invariant": Case(
         lambda: dict(w1=np.array([0.5, 1.0]), w2=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2),
-        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")),
+        accept=ok(INT_TO_FLOAT, *each("w1 w2", "integer dtype")) | ok(BROADCAST, *each("w1 w2", "wrong length")) | ok(DIVERGED_RUN, *each("w1 w2", "nan", "inf")),
     ),
     "nntheory.deep_linear.predicted_landing": Case(
         lambda: dict(w1_0=np.array([0.5, 1.0]), w2_0=np.array([1.5, -0.5]), alpha1=0.1, alpha2=0.2, method="first-order"),

@@ -282,8 +282,12 @@ def test_predicted_landing_bad_input():
 def test_arguments_are_checked():
     with pytest.raises(ValueError, match="^w1_0 must be finite"):
         deep_linear.gd_losses(np.nan, 1.0, 0.1, 0.1, [3])
-    with pytest.raises(ValueError, match="^w2 must be finite"):
-        deep_linear.population_loss(1.0, np.array([1.0, np.inf]))
+    # the closed forms are elementwise: a diverged run's NaN (as gd_trajectory returns it) maps to NaN
+    assert np.isnan(deep_linear.flow_invariant(np.array([1.0, np.nan]), 1.0, 0.1, 0.1)).tolist() == [False, True]
+    with pytest.raises(ValueError, match="^alpha2 must be finite"):
+        deep_linear.gd_step(1.0, 1.0, 0.1, np.inf)
+    with pytest.raises(ValueError, match="^w2_0 must be finite"):
+        deep_linear.gd_trajectory(1.0, np.inf, 0.1, 0.1, 3)
     with pytest.raises(TypeError, match=r"^steps\[0\] must be an integer"):
         deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [2.5])
     with pytest.raises(TypeError, match="^n_steps must be an integer"):
