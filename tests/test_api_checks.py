@@ -63,8 +63,6 @@ PENDING = {
     "nntheory.sweep": "ch5-double-descent",
     "nntheory.newton": "ch5-double-descent",
     "nntheory.data.teacher_student": "ch5-double-descent",
-    "nntheory.numpy_nn.mlp": "ch2-backprop",
-    "nntheory.models.mlp": "ch2-backprop",
     "nntheory.optim": "ch4-opt-a",
     "nntheory.training": "ch4-opt-a",
 }
@@ -155,6 +153,8 @@ DIVERGED = "a diverged network's loss is NaN or inf, not an error (training swee
 PREDICTION = "predictions of a diverged model give a NaN loss, as they should; only the data y is checked"
 FLOAT32_OK = "any floating dtype works here (nothing else to match)"
 SPLIT_ONLY = "the split only permutes rows; values are not computed with"
+NO_HIDDEN = "no hidden layer: softmax regression, a valid model"
+CAST = "the weights are cast to the receiving model's dtype (documented)"
 DIVERGED_RUN = "an elementwise closed form: the NaN of a diverged run (as gd_trajectory returns it) maps to NaN"
 ONE_FEATURE = "one feature is a valid design"
 ANY_THETA = "the test's loss is defined for any length and floating dtype of theta"
@@ -496,21 +496,34 @@ CASES: dict[str, Case | str] = {
     ),
     # -- numpy_nn: the MLP and its training loop (ch2-backprop)
     "nntheory.numpy_nn.mlp.History": RESULT_TYPE,
-    "nntheory.numpy_nn.mlp.MLP": Case(lambda: dict(n_inputs=3, hidden_sizes=[4], n_classes=2, rng=_rng(), activation="relu", batch_norm=True, dtype=np.float64)),
-    "nntheory.numpy_nn.mlp.MLP.forward": Case(lambda: dict(self=_np_mlp(), x=np.ones((4, 3))), call=lambda self, **kw: self.forward(**kw), fixed=SELF),
-    "nntheory.numpy_nn.mlp.MLP.loss_and_backward": Case(lambda: dict(self=_np_mlp(), x=np.ones((4, 3)), labels=np.array([0, 1, 1, 0])), call=lambda self, **kw: self.loss_and_backward(**kw), fixed=SELF),
+    "nntheory.numpy_nn.mlp.MLP": Case(
+        lambda: dict(n_inputs=3, hidden_sizes=[4], n_classes=2, rng=_rng(), activation="relu", batch_norm=True, dtype=np.float64),
+        accept=ok(NO_HIDDEN, ("hidden_sizes", "empty")),
+    ),
+    "nntheory.numpy_nn.mlp.MLP.forward": Case(lambda: dict(self=_np_mlp(), x=np.ones((4, 3))), call=lambda self, **kw: self.forward(**kw), fixed=SELF, accept=ok(LAYER_VALUES, *each("x", "nan", "inf"))),
+    "nntheory.numpy_nn.mlp.MLP.loss_and_backward": Case(
+        lambda: dict(self=_np_mlp(), x=np.ones((4, 3)), labels=np.array([0, 1, 1, 0])),
+        call=lambda self, **kw: self.loss_and_backward(**kw),
+        fixed=SELF,
+        accept=ok(LAYER_VALUES, *each("x", "nan", "inf")),
+    ),
     "nntheory.numpy_nn.mlp.minibatch_indices": Case(lambda: dict(n_samples=10, batch_size=4, rng=_rng()), call=lambda **kw: list(nntheory.numpy_nn.minibatch_indices(**kw))),
-    "nntheory.numpy_nn.mlp.sgd_step": Case(lambda: dict(model=(lambda m: (m.loss_and_backward(np.ones((4, 3)), np.array([0, 1, 1, 0])), m)[1])(_np_mlp()), lr=0.1)),
+    "nntheory.numpy_nn.mlp.sgd_step": Case(
+        lambda: dict(model=(lambda m: (m.loss_and_backward(np.ones((4, 3)), np.array([0, 1, 1, 0])), m)[1])(_np_mlp()), lr=0.1),
+        accept=ok("a learning rate of 0 is a valid (if useless) step", ("lr", "zero")),
+    ),
     "nntheory.numpy_nn.mlp.accuracy": Case(lambda: dict(model=_np_mlp(), X=np.ones((4, 3)), y=np.array([0, 1, 1, 0]), batch_size=2)),
     "nntheory.numpy_nn.mlp.train_sgd": Case(
         lambda: dict(model=_np_mlp(), X=np.ones((4, 3)), y=np.array([0, 1, 1, 0]), lr=0.1, batch_size=2, n_epochs=2, rng=_rng(), X_val=np.ones((2, 3)), y_val=np.array([0, 1])),
-        accept=ok(OPTIONAL, ("X_val", "none"), ("y_val", "none")),
     ),
     # -- models
-    "nntheory.models.mlp.MLP": Case(lambda: dict(n_inputs=3, hidden_sizes=[4], n_classes=2, generator=_g(), activation="relu", batch_norm=False, dtype=torch.float64, device="cpu")),
+    "nntheory.models.mlp.MLP": Case(
+        lambda: dict(n_inputs=3, hidden_sizes=[4], n_classes=2, generator=_g(), activation="relu", batch_norm=False, dtype=torch.float64, device="cpu"),
+        accept=ok(NO_HIDDEN, ("hidden_sizes", "empty")),
+    ),
     "nntheory.models.mlp.MLP.forward": Case(lambda: dict(self=_torch_mlp(), x=torch.ones(4, 3, dtype=torch.float64)), call=lambda self, **kw: self(**kw), fixed=SELF, accept=ok(FORWARD_VALUES, *each("x", "nan", "inf")) | ok(EMPTY_BATCH, ("x", "empty"))),
-    "nntheory.models.mlp.numpy_to_torch": Case(lambda: dict(np_model=_np_mlp(), torch_model=_torch_mlp())),
-    "nntheory.models.mlp.torch_to_numpy": Case(lambda: dict(torch_model=_torch_mlp(), np_model=_np_mlp())),
+    "nntheory.models.mlp.numpy_to_torch": Case(lambda: dict(np_model=_np_mlp(), torch_model=_torch_mlp()), accept=ok(CAST, ("torch_model", "mismatched dtype"))),
+    "nntheory.models.mlp.torch_to_numpy": Case(lambda: dict(torch_model=_torch_mlp(), np_model=_np_mlp()), accept=ok(CAST, ("torch_model", "mismatched dtype"))),
     "nntheory.models.heteroscedastic.MeanMLP": Case(lambda: dict(hidden=[5, 3], n_features=2, generator=_g()), accept=ok(OPTIONAL_GENERATOR, ("generator", "none"))),
     "nntheory.models.heteroscedastic.MeanVarianceMLP": Case(lambda: dict(hidden=(5,), n_features=2, min_var=1e-3, generator=_g()), accept=ok(OPTIONAL_GENERATOR, ("generator", "none"))),
     **{

@@ -107,3 +107,60 @@ def test_accuracy_and_bad_inputs(rng, generator):
         mlp.MLP(3, [4], 2, generator=generator, activation="sigmoid")
     with pytest.raises(TypeError, match="generator"):
         mlp.MLP(3, [4], 2, generator=0)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_restore_best_matches_the_numpy_trainer_and_a_shorter_run(batch_norm):
+    data = np.random.default_rng(3)
+    X, Xv = data.standard_normal((120, 5)), data.standard_normal((40, 5))
+    y = (X[:, 0] + 0.8 * data.standard_normal(120) > 0).astype(np.int64)
+    yv = (Xv[:, 0] + 0.8 * data.standard_normal(40) > 0).astype(np.int64)
+    t = {k: torch.from_numpy(a) for k, a in dict(X=X, y=y, Xv=Xv, yv=yv).items()}
+
+    def pair():
+        np_model = numpy_nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+        torch_model = mlp.MLP(5, [16], 2, generator=torch.Generator().manual_seed(0),
+                              batch_norm=batch_norm, dtype=torch.float64)
+        mlp.numpy_to_torch(np_model, torch_model)
+        return np_model, torch_model
+
+    kw = dict(lr=0.5, batch_size=16)
+    np_model, torch_model = pair()
+    h_np = numpy_nn.train_sgd(np_model, X, y, n_epochs=8, rng=np.random.default_rng(1),
+                              X_val=Xv, y_val=yv, restore_best=True, **kw)
+    h_t = mlp.train_sgd(torch_model, t["X"], t["y"], n_epochs=8, rng=np.random.default_rng(1),
+                        X_val=t["Xv"], y_val=t["yv"], restore_best=True, **kw)
+    assert h_t.val_accuracy == h_np.val_accuracy
+    assert h_t.best_epoch == h_np.best_epoch == int(np.argmax(h_t.val_accuracy)) + 1
+    assert h_t.best_epoch < 8, "the test must exercise a restore (best epoch is not the last)"
+    assert mlp.accuracy(torch_model, t["Xv"], t["yv"]) == max(h_t.val_accuracy)
+    # Oracle: the torch run stopped after best_epoch epochs (buffers included).
+    _, oracle = pair()
+    mlp.train_sgd(oracle, t["X"], t["y"], n_epochs=h_t.best_epoch, rng=np.random.default_rng(1), **kw)
+    for key, value in oracle.state_dict().items():
+        assert torch.equal(torch_model.state_dict()[key], value), key
+    with pytest.raises(ValueError, match="restore_best"):
+        mlp.train_sgd(oracle, t["X"], t["y"], n_epochs=1, rng=np.random.default_rng(1),
+                      restore_best=True, **kw)
+
+
+def test_torch_mlp_checks_its_arguments():
+    import torch
+
+    from nntheory.models import mlp
+
+    g = torch.Generator().manual_seed(0)
+    with pytest.raises(TypeError, match=r"^hidden_sizes\[0\] must be an integer"):
+        mlp.MLP(3, [2.7], 2, generator=g)
+    model = mlp.MLP(3, [4], 2, generator=g, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"^x must have dtype torch.float64 \(the model's\), got torch.float32"):
+        model(torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"^x must have 3 features"):
+        model(torch.ones(2, 4, dtype=torch.float64))
+    X, y = torch.ones(4, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="^n_epochs must be an integer >= 1"):
+        mlp.train_sgd(model, X, y, lr=0.1, batch_size=2, n_epochs=0, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="^y must hold int64 class labels"):
+        mlp.train_sgd(model, X, y.int(), lr=0.1, batch_size=2, n_epochs=1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^device must name a torch device"):
+        mlp.MLP(3, [4], 2, generator=g, device="gpu7")

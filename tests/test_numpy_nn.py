@@ -289,7 +289,7 @@ def test_bad_inputs_give_clear_errors(rng):
     with pytest.raises(ValueError, match="activation"):
         nn.MLP(3, [4], 2, rng=rng, activation="tanh")
     model = nn.MLP(3, [4], 2, rng=rng)
-    with pytest.raises(ValueError, match="y_train"):
+    with pytest.raises(ValueError, match=r"^y must be integer labels in \[0, 1\]"):
         nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 2, 0]), lr=0.1, batch_size=2, n_epochs=1, rng=rng)
     with pytest.raises(TypeError, match="dtype"):
         model.forward(np.ones((4, 3), dtype=np.float32))
@@ -297,8 +297,8 @@ def test_bad_inputs_give_clear_errors(rng):
 
 def test_sgd_step_refuses_a_bad_learning_rate(rng):
     model = nn.MLP(3, [4], 2, rng=rng)
-    for lr in (-0.1, float("nan"), "0.1"):
-        with pytest.raises(ValueError, match="lr must be a finite non-negative number"):
+    for lr, exc in ((-0.1, ValueError), (float("nan"), ValueError), ("0.1", TypeError)):
+        with pytest.raises(exc, match="^lr must be a"):
             nn.sgd_step(model, lr)
 
 
@@ -358,3 +358,68 @@ def test_loss_targets_are_checked():
         nn.one_hot(np.array([0.5]), 2)
     with pytest.raises(TypeError, match="^n_classes must be an integer"):
         nn.one_hot(np.array([0, 1]), 2.0)
+
+
+def _noisy_problem(rng):
+    """A small two-class problem with label noise, so validation accuracy goes up and down."""
+    X, Xv = rng.standard_normal((120, 5)), rng.standard_normal((40, 5))
+    y = (X[:, 0] + 0.8 * rng.standard_normal(120) > 0).astype(np.int64)
+    yv = (Xv[:, 0] + 0.8 * rng.standard_normal(40) > 0).astype(np.int64)
+    return X, y, Xv, yv
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_restore_best_keeps_the_first_best_validation_epoch(batch_norm):
+    X, y, Xv, yv = _noisy_problem(np.random.default_rng(3))
+    kw = dict(lr=0.5, batch_size=16, rng=np.random.default_rng(1), X_val=Xv, y_val=yv)
+    model = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    history = nn.train_sgd(model, X, y, n_epochs=8, restore_best=True, **kw)
+    acc = history.val_accuracy
+    assert history.best_epoch == int(np.argmax(acc)) + 1  # np.argmax: first maximum
+    assert history.best_epoch < 8, "the test must exercise a restore (best epoch is not the last)"
+    assert nn.accuracy(model, Xv, yv) == max(acc)
+    # Oracle: the same run stopped after best_epoch epochs.
+    oracle = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    nn.train_sgd(oracle, X, y, n_epochs=history.best_epoch, **{**kw, "rng": np.random.default_rng(1)})
+    for key, value in oracle.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[key], value, err_msg=key)
+    # Without restore_best the model keeps its last parameters and best_epoch stays None.
+    last = nn.MLP(5, [16], 2, rng=np.random.default_rng(0), batch_norm=batch_norm)
+    h_last = nn.train_sgd(last, X, y, n_epochs=8, **{**kw, "rng": np.random.default_rng(1)})
+    assert h_last.best_epoch is None and h_last.val_accuracy == acc
+    assert nn.accuracy(last, Xv, yv) == acc[-1]
+
+
+def test_restore_best_needs_validation_data(rng):
+    model = nn.MLP(3, [4], 2, rng=rng)
+    with pytest.raises(ValueError, match="restore_best"):
+        nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 1, 0]), lr=0.1, batch_size=2,
+                     n_epochs=1, rng=rng, restore_best=True)
+
+
+def test_mlp_and_training_loop_check_their_arguments(rng):
+    with pytest.raises(TypeError, match=r"^hidden_sizes\[0\] must be an integer"):
+        nn.MLP(3, [2.7], 2, rng=rng)  # used to build a width-2 layer
+    model = nn.MLP(3, [4], 2, rng=rng)
+    X, y = np.ones((4, 3)), np.array([0, 1, 1, 0])
+    kw = dict(lr=0.1, batch_size=2, n_epochs=1, rng=rng)
+    for change, exc, message in [
+        (dict(n_epochs=-1), ValueError, "^n_epochs must be an integer >= 1"),  # used to return an empty history
+        (dict(n_epochs=2.5), TypeError, "^n_epochs must be an integer"),
+        (dict(batch_size=0), ValueError, "^batch_size must be an integer >= 1"),
+        (dict(lr=float("inf")), ValueError, "^lr must be a finite number"),
+        (dict(X_val=np.ones((2, 3))), ValueError, "^X_val and y_val must be given together"),
+    ]:
+        with pytest.raises(exc, match=message):
+            nn.train_sgd(model, X, y, **(kw | change))
+    with pytest.raises(ValueError, match="^X must be finite"):
+        nn.train_sgd(model, np.full((4, 3), np.nan), y, **kw)
+    with pytest.raises(TypeError, match="^X must have the layer's dtype float64, got float32"):
+        nn.train_sgd(model, X.astype(np.float32), y, **kw)
+    with pytest.raises(ValueError, match=r"^labels must hold one label per sample \(4\)"):
+        model.loss_and_backward(X, y[:3])
+    with pytest.raises(TypeError, match="^n_samples must be an integer"):
+        nn.minibatch_indices(10.0, 2, rng)  # refused at the call, not at the first batch
+    # numpy scalars are numbers
+    hist = nn.train_sgd(model, X, y, lr=np.float32(0.1), batch_size=np.int64(2), n_epochs=np.int32(2), rng=rng)
+    assert len(hist.epoch_loss) == 2
