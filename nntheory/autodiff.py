@@ -211,7 +211,7 @@ class Node:
         The operation that produced the node.
     """
 
-    __slots__ = ("value", "grad", "tangent", "name", "op", "parents", "partials", "graph", "index")
+    __slots__ = ("value", "grad", "tangent", "_name", "op", "parents", "partials", "graph", "index")
 
     def __init__(self, graph, value, op, parents=(), partials=(), name=None):
         self.graph = graph
@@ -222,7 +222,21 @@ class Node:
         self.grad = 0.0
         self.tangent = None
         self.index = len(graph.nodes)
-        self.name = name if name is not None else f"v{graph._n_intermediate()}"
+        self._name = name if name is not None else f"v{graph._n_intermediate()}"
+        counts = graph._name_counts
+        counts[self._name] = counts.get(self._name, 0) + 1
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, new: str) -> None:
+        # The graph counts the names in use, so that Graph.input checks a new name in O(1).
+        counts = self.graph._name_counts
+        counts[self._name] -= 1
+        counts[new] = counts.get(new, 0) + 1
+        self._name = new
 
     def __repr__(self):
         return f"Node({self.name}={self.value!r}, op={self.op!r})"
@@ -289,6 +303,20 @@ class Graph:
     Because nodes are appended as they are created, the tape is already a
     topological order: reverse mode walks it backwards, forward mode forwards.
 
+    Attributes
+    ----------
+    nodes : list of Node
+        The tape, in the order the nodes were created.
+    sweep : list of Node
+        The nodes the last :meth:`backward` visited, in the order it visited
+        them (empty before the first sweep).
+    n_sweeps : int
+        How many times :meth:`backward` has run on this graph.
+    n_visits : int
+        How many nodes those sweeps visited in all: the cost count of reverse
+        mode, one visit per node walked (a visit to a node whose adjoint is 0
+        ends at once).
+
     Examples
     --------
     >>> g = Graph()
@@ -301,6 +329,10 @@ class Graph:
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self.sweep: list[Node] = []
+        self.n_sweeps = 0
+        self.n_visits = 0
+        self._name_counts: dict[str, int] = {}  # name -> number of nodes that carry it
         self._n_ops = 0  # operations recorded so far; counted, not recounted, so recording stays linear
 
     def _n_intermediate(self) -> int:
@@ -337,7 +369,7 @@ class Graph:
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
-        if any(node.name == name for node in self.nodes):
+        if self._name_counts.get(name, 0) > 0:
             raise ValueError(f"name {name!r} is already used in this graph")
         node = Node(self, _as_real(value, "value"), "input", name=name)
         self.nodes.append(node)
@@ -366,17 +398,30 @@ class Graph:
         output : Node
             The scalar :math:`z` to differentiate. Adjoints of nodes created
             after it, or that it does not depend on, are 0.
+
+        Notes
+        -----
+        The sweep resets every adjoint on the tape, then visits the nodes from
+        ``output`` back to the first one, each after all of its consumers.
+        It records the nodes it visits, in order, in :attr:`sweep`, and counts
+        them in :attr:`n_visits`: ``output.index + 1`` visits, whatever part of
+        the tape ``output`` depends on.
         """
         self._check_node(output, "output")
         for node in self.nodes:
             node.grad = 0.0
         output.grad = 1.0
+        visited = []
         for node in reversed(self.nodes[: output.index + 1]):
+            visited.append(node)
             if node.grad == 0.0:
                 continue
             for parent, partial in zip(node.parents, node.partials):
                 # Adjoints accumulate over every path out of the parent.
                 parent.grad += node.grad * partial
+        self.sweep = visited
+        self.n_sweeps += 1
+        self.n_visits += len(visited)
 
     def tangents(self, seed: dict) -> None:
         """Forward sweep: set every node's ``tangent`` to :math:`\\partial v/\\partial x`.

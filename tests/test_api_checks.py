@@ -424,11 +424,12 @@ CASES: dict[str, Case | str] = {
         accept=ok("None draws the last node (documented)", ("output", "none")) | ok(NEW_FIGURE, ("ax", "none")),
     ),
     "nntheory.plotting.draw.graph_panels": Case(
-        lambda: dict(layouts=[_layout()], title_height=0.45),
+        lambda: dict(layouts=[_layout()], title_height=0.45, titles=["forward"], title_fontsize=12.0),
         call=lambda **kw: _close(nntheory.plotting.graph_panels(**kw)[0]),
-        accept=ok("no room for titles is a valid choice", ("title_height", "zero")),
+        accept=ok("no room for titles is a valid choice", ("title_height", "zero")) | ok("None: no titles (documented)", ("titles", "none")) | ok("any title text", ("titles", "unknown item")),
     ),
-    "nntheory.plotting.checks.layout_problems": Case(lambda: dict(layout=_layout(), tol=1e-6), accept=ok("tol 0: exact geometry", ("tol", "zero"))),
+    "nntheory.plotting.checks.layout_problems": Case(lambda: dict(layout=_layout(), tol=1e-6, min_gap=2.0), accept=ok("tol 0: exact geometry", ("tol", "zero")) | ok("min_gap 0: only crossings count", ("min_gap", "zero"))),
+    "nntheory.plotting.checks.figure_text_problems": Case(lambda: dict(fig=_axes().figure, tol=0.5), call=lambda **kw: (nntheory.plotting.checks.figure_text_problems(**kw), _close(kw["fig"]))[0], accept=ok("tol 0: exact extents", ("tol", "zero"))),
     # -- numpy_nn: layers, losses, batch norm
     "nntheory.numpy_nn.layers.Module": "the abstract base of the layers: forward and backward raise NotImplementedError",
     "nntheory.numpy_nn.layers.Module.train": Case(lambda: dict(self=nntheory.numpy_nn.ReLU(), mode=False), call=lambda self, **kw: self.train(**kw), fixed=SELF),

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nntheory import autodiff as ad
@@ -237,6 +237,78 @@ def test_jacobians_match_torch(rng):
     ).numpy()
     np.testing.assert_allclose(ad.jacobian_forward(f, x), expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ad.jacobian_reverse(f, x), expected, rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(expr=_expressions(4), point=points)
+def test_backward_records_a_reverse_topological_sweep(expr, point):
+    """Graph.sweep: every node of the tape up to the output, each after all of its consumers."""
+    g = ad.Graph()
+    xs = [g.input(v, f"x{i}") for i, v in enumerate(point)]
+    try:
+        out = _evaluate(expr, xs, "ad")
+    except OverflowError:  # exp of exp can overflow; the sweep is not the point there
+        assume(False)
+    assume(isinstance(out, ad.Node))
+    g.input(1.0, "after")  # created after the output: not visited
+    g.backward(out)
+    tape = g.nodes[: out.index + 1]
+    assert sorted(map(id, g.sweep)) == sorted(map(id, tape)) and len(g.sweep) == len(tape)
+    position = {id(n): k for k, n in enumerate(g.sweep)}
+    for node in g.sweep:
+        for parent in node.parents:
+            assert position[id(parent)] > position[id(node)]  # the consumer is visited first
+    assert g.sweep[0] is out and (g.n_sweeps, g.n_visits) == (1, len(tape))
+
+
+def test_sweep_counters_accumulate():
+    g = ad.Graph()
+    x = g.input(0.5, "x")
+    y1 = ad.sin(x)  # tape: x, y1
+    y2 = y1 * 3.0  # tape: x, y1, 3, y2
+    g.backward(y1)
+    assert [n.name for n in g.sweep] == ["v1", "x"]
+    g.backward(y2)
+    assert [n.name for n in g.sweep] == ["v2", "3", "v1", "x"]
+    assert (g.n_sweeps, g.n_visits) == (2, 2 + 4)
+    assert ad.Graph().sweep == [] and ad.Graph().n_sweeps == 0
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (3, 1), (1, 4), (2, 3)])
+def test_jacobians_take_n_passes_or_one_recording_and_m_sweeps(n, m, rng):
+    W = rng.standard_normal((m, n))
+    calls = []
+
+    def f(v):
+        calls.append(v[0])
+        return [ad.tanh(sum((w * vj for w, vj in zip(row, v)), 0.0)) for row in W]
+
+    ad.jacobian_forward(f, rng.standard_normal(n))
+    assert len(calls) == n and all(isinstance(v, ad.Dual) for v in calls)
+    calls.clear()
+    ad.jacobian_reverse(f, rng.standard_normal(n))
+    assert len(calls) == 1
+    graph = calls[0].graph
+    # Per output: n constants, n products, n + 1 sums (from 0.0), a constant 0 and a tanh: 3n + 2 nodes.
+    assert len(graph.nodes) == n + m * (3 * n + 2)
+    assert graph.n_sweeps == m
+    # Sweep i walks the tape back from output i, at position n + i (3n + 2) - 1.
+    assert graph.n_visits == sum(n + i * (3 * n + 2) for i in range(1, m + 1))
+
+
+def test_input_names_are_unique_across_renaming():
+    g = ad.Graph()
+    x = g.input(1.0, "x")
+    y = ad.exp(x) * 3.0  # nodes v1, the constant "3", v2
+    with pytest.raises(ValueError, match="'v2' is already used"):
+        g.input(0.0, "v2")
+    with pytest.raises(ValueError, match="'3' is already used"):
+        g.input(0.0, "3")
+    y.name = "y"  # renamed, as the gallery does: the old name is free, the new one taken
+    assert g.input(0.0, "v2").name == "v2"
+    with pytest.raises(ValueError, match="'y' is already used"):
+        g.input(0.0, "y")
+    assert [n.name for n in g.nodes] == ["x", "v1", "3", "y", "v2"]
 
 
 def test_sigmoid_is_stable_for_large_arguments():

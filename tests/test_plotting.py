@@ -1,16 +1,28 @@
 """Tests of nntheory.plotting: the graph drawing is readable, and shows the right numbers.
 
 Readability is checked geometrically, with code independent of the library's
-own checks: matplotlib's ``Path.intersects_bbox`` and ``Bbox.overlaps`` and a
-point-sampling test for shared stretches of line, both on the layout (in
-points) and on the rendered artists (in pixels, after a draw). The numbers on
-the drawings are checked against torch.autograd and the closed forms of the
-two gallery exercises (nndl-s2/m1 and dl-sheet/1).
+own checks (matplotlib's ``Path.intersects_bbox``, ``Path.intersects_path``
+and ``Bbox.overlaps``, and point sampling for stretches of line that two
+edges share or run along less than 2 points apart), on two representations:
+
+* the layout, in points: boxes, edge polylines, labels and texts as the
+  layout computed them;
+* the drawn artists, in pixels, after a draw: every box, edge, arrow head,
+  label and text patch, found by its ``gid``, with the arrow heads checked
+  against boxes, labels, edges and each other; and every text of the figure,
+  titles included, checked to lie inside the figure.
+
+The drawings the two gallery pages publish are checked as published: the
+test runs each page and checks every figure it draws. The numbers on the
+drawings are checked against torch.autograd and the closed forms of the two
+gallery exercises (nndl-s2/m1 and dl-sheet/1).
 """
 
 import dataclasses
 import math
+import runpy
 from fractions import Fraction
+from pathlib import Path as FilePath
 
 import matplotlib
 
@@ -26,7 +38,10 @@ from matplotlib.path import Path
 from matplotlib.transforms import Bbox
 
 from nntheory import autodiff as ad
-from nntheory.plotting import draw_graph, graph_layout, graph_panels, layout_problems, plot_graph
+from nntheory.plotting import draw_graph, figure_text_problems, graph_layout, graph_panels, layout_problems, plot_graph
+
+GALLERY = FilePath(__file__).resolve().parents[1] / "gallery" / "01_autodiff"
+MIN_GAP = 2.0  # points between the centre lines of two edges that do not cross
 
 # ---------------------------------------------------------------------------
 # The two gallery graphs.
@@ -79,24 +94,46 @@ def _bbox(r, shrink=0.0):
     return Bbox.from_extents(r[0] + shrink, r[1] + shrink, r[2] - shrink, r[3] - shrink)
 
 
-def _shares_stretch(p, q, tol, n=200):
-    """True if more than a sliver of segment p lies on segment q: sample p, measure distances to q."""
+def _distances(p, q, n=200):
+    """Distances from n points spread evenly along segment p (ends included) to segment q."""
     (a, b), (c, d) = np.asarray(p, float), np.asarray(q, float)
-    t = np.linspace(0.0, 1.0, n)[:, None]
-    pts = a + t * (b - a)
+    pts = a + np.linspace(0.0, 1.0, n)[:, None] * (b - a)
     cd = d - c
     u = np.clip(((pts - c) @ cd) / max(cd @ cd, 1e-300), 0.0, 1.0)[:, None]
-    on = np.hypot(*(pts - (c + u * cd)).T) < tol
-    return on.sum() * np.hypot(*(b - a)) / (n - 1) > 10 * tol
+    return np.hypot(*(pts - (c + u * cd)).T)
 
 
-def geometry_violations(boxes, edges, labels, texts, tol):
+def _shares_stretch(p, q, tol, n=200):
+    """True if more than a sliver of segment p lies on segment q."""
+    on = _distances(p, q, n) < tol
+    return on.sum() * np.hypot(*np.subtract(p[1], p[0])) / (n - 1) > 10 * tol
+
+
+def _too_close(p, q, gap):
+    """True if segments p and q do not cross, yet come closer than ``gap`` (two segments
+    that do not meet are closest at an end of one of them, which the samples include)."""
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    if np.any(p.min(0) - gap > q.max(0)) or np.any(q.min(0) - gap > p.max(0)):
+        return False  # their bounding boxes are more than gap apart
+    if Path(np.asarray(p, float)).intersects_path(Path(np.asarray(q, float)), filled=False):
+        return False
+    return min(_distances(p, q).min(), _distances(q, p).min()) < gap
+
+
+def _closed(poly):
+    poly = np.asarray(poly, float)
+    return Path(np.vstack([poly, poly[:1]]), closed=True)
+
+
+def geometry_violations(boxes, edges, labels, texts, tol, gap, heads=None):
     """Readability violations of a drawing given as plain coordinates.
 
     boxes: list of (x0, y0, x1, y1); edges: list of (k, 2) polylines;
     labels: dict edge index -> (x0, y0, x1, y1); texts: list of
-    (inner rect, container rect). Returns a list of strings.
+    (inner rect, container rect); heads: dict edge index -> (3, 2) triangle.
+    Returns a list of strings.
     """
+    heads = heads or {}
     out = []
     for i, pts in enumerate(edges):
         path = Path(np.asarray(pts))
@@ -109,8 +146,18 @@ def geometry_violations(boxes, edges, labels, texts, tol):
     segs = [(i, s) for i, pts in enumerate(edges) for s in zip(pts[:-1], pts[1:])]
     for m, (i, s) in enumerate(segs):
         for j, t in segs[m + 1 :]:
-            if i != j and (_shares_stretch(s, t, tol) or _shares_stretch(t, s, tol)):
+            if i == j:
+                continue
+            if _shares_stretch(s, t, tol) or _shares_stretch(t, s, tol):
                 out.append(f"edges {i} and {j} share a stretch")
+            elif _too_close(s, t, gap):
+                out.append(f"edges {i} and {j} run closer than {gap:.2f} without crossing")
+    for i, tri in heads.items():
+        head = _closed(tri)
+        out += [f"head {i} enters box {k}" for k, r in enumerate(boxes) if head.intersects_bbox(_bbox(r, tol), filled=True)]
+        out += [f"head {i} overlaps label {j}" for j, lab in labels.items() if head.intersects_bbox(_bbox(lab, tol), filled=True)]
+        out += [f"edge {j} passes through head {i}" for j, pts in enumerate(edges) if j != i and head.intersects_path(Path(np.asarray(pts)), filled=True)]
+        out += [f"heads {i} and {j} overlap" for j, other in heads.items() if j > i and head.intersects_path(_closed(other), filled=True)]
     labs = list(labels.items())
     for m, (i, lab) in enumerate(labs):
         out += [f"label {i} overlaps box {k}" for k, r in enumerate(boxes) if _bbox(lab).overlaps(_bbox(r))]
@@ -126,37 +173,61 @@ def _ext(r):
 
 
 def layout_violations(layout, tol=1e-6):
+    """The checks on the layout, in points (arrow heads are not part of a layout: they are checked as drawn)."""
     boxes = [_ext(b.rect) for b in layout.boxes]
     edges = [e.points for e in layout.edges]
     labels = {j: _ext(e.label_rect) for j, e in enumerate(layout.edges) if e.label_rect is not None}
     texts = [(_ext(t.rect), _ext(b.rect)) for b in layout.boxes for t in b.texts]
     texts += [(_ext(e.label.rect), _ext(e.label_rect)) for e in layout.edges if e.label is not None]
-    out = geometry_violations(boxes, edges, labels, texts, tol)
+    out = geometry_violations(boxes, edges, labels, texts, tol, MIN_GAP - tol)
     frame = (0.0, 0.0, layout.width, layout.height)
     everything = boxes + list(labels.values()) + [(*e.min(0), *e.max(0)) for e in edges]
     out += [f"{r} outside the drawing" for r in everything if not (r[0] >= -tol and r[1] >= -tol and r[2] <= frame[2] + tol and r[3] <= frame[3] + tol)]
     return out
 
 
-def rendered_violations(layout, ax, tol=0.75):
-    """The same checks on the drawn artists, in pixels, after a draw."""
+def rendered_violations(ax, tol=0.75):
+    """The same checks on the artists drawn on ``ax``, in pixels, after a draw.
+
+    Everything is read back from the figure: the artists are found by their
+    gids (``box:i``, ``text:i:k``, ``edge:j``, ``head:j``, ``label:j``,
+    ``labeltext:j``), their extents and vertices transformed to pixels.
+    """
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     by_gid = {a.get_gid(): a for a in ax.patches if a.get_gid()}
 
+    def ids(kind):
+        return sorted(int(g.split(":")[1]) for g in by_gid if g.split(":")[0] == kind)
+
     def extent(a):
         return tuple(a.get_window_extent(renderer).extents)
 
-    boxes = [extent(by_gid[f"box:{i}"]) for i in range(len(layout.boxes))]
-    edges = []
-    for j in range(len(layout.edges)):
-        patch = by_gid[f"edge:{j}"]
-        edges.append(patch.get_transform().transform(patch.get_path().vertices))
-    labels = {j: extent(by_gid[f"label:{j}"]) for j, e in enumerate(layout.edges) if e.label is not None}
-    texts = [(extent(by_gid[f"text:{i}:{k}"]), boxes[i]) for i, b in enumerate(layout.boxes) for k in range(len(b.texts))]
-    texts += [(extent(by_gid[f"labeltext:{j}"]), labels[j]) for j in labels]
-    return geometry_violations(boxes, edges, labels, texts, tol)
+    def pixels(a):
+        return a.get_transform().transform(a.get_path().vertices)
+
+    assert ids("box") == list(range(len(ids("box")))) and ids("edge") == list(range(len(ids("edge"))))
+    assert ids("head") == ids("edge")  # one head per edge
+    boxes = [extent(by_gid[f"box:{i}"]) for i in ids("box")]
+    edges = [pixels(by_gid[f"edge:{j}"]) for j in ids("edge")]
+    heads = {j: pixels(by_gid[f"head:{j}"])[:3] for j in ids("head")}
+    labels = {j: extent(by_gid[f"label:{j}"]) for j in ids("label")}
+    texts = [(extent(a), boxes[int(g.split(":")[1])]) for g, a in by_gid.items() if g.startswith("text:")]
+    texts += [(extent(a), labels[int(g.split(":")[1])]) for g, a in by_gid.items() if g.startswith("labeltext:")]
+    return geometry_violations(boxes, edges, labels, texts, tol, MIN_GAP * fig.dpi / 72 - tol, heads)
+
+
+def clipped_text(fig, tol=0.5):
+    """Texts of the figure whose extent, after a draw, is not inside the figure: titles, free text, legends and graph text."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts) + [t for ax in fig.axes for t in (ax.title, *ax.texts)]
+    texts += [t for ax in fig.axes if ax.get_legend() is not None for t in ax.get_legend().get_texts()]
+    extents = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text()]
+    extents += [(a.get_gid(), a.get_window_extent(renderer)) for ax in fig.axes for a in ax.patches if str(a.get_gid()).startswith(("text:", "labeltext:"))]
+    w, h = fig.canvas.get_width_height()
+    return [(what, tuple(np.round(e.extents, 1))) for what, e in extents if e.x0 < -tol or e.y0 < -tol or e.x1 > w + tol or e.y1 > h + tol]
 
 
 # ---------------------------------------------------------------------------
@@ -176,10 +247,46 @@ def test_gallery_drawings_are_readable(which, sweep):
     assert layout_problems(layout) == []
     fig, (ax,) = graph_panels([layout])
     draw_graph(layout, ax)
-    assert rendered_violations(layout, ax) == []
+    assert rendered_violations(ax) == []
     # The panel is exactly the layout's size, so the text has its nominal size.
     w, h = ax.get_window_extent().size / fig.dpi
     assert (w, h) == pytest.approx(layout.size_inches, abs=1.5 / fig.dpi)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("page, n_drawings", [("plot_01_reverse_mode_by_hand.py", 2), ("plot_02_forward_and_reverse_mode.py", 3)])
+def test_published_drawings_are_readable(page, n_drawings, monkeypatch):
+    """Run the gallery page and check every graph drawing it publishes, as drawn, titles included."""
+    plt.close("all")
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
+    runpy.run_path(str(GALLERY / page), run_name="__main__")
+    figures = [plt.figure(k) for k in plt.get_fignums()]
+    drawings = [ax for fig in figures for ax in fig.axes if any(str(a.get_gid()).startswith("box:") for a in ax.patches)]
+    assert len(drawings) == n_drawings
+    for ax in drawings:
+        assert rendered_violations(ax) == []
+        assert ax.get_title()  # every drawing says what it shows
+    for fig in figures:
+        assert clipped_text(fig) == []
+    plt.close("all")
+
+
+def test_titled_panels_are_as_wide_as_their_titles():
+    g, n = nndl_m1_graph()
+    layout = graph_layout(g, n["v5"], fontsize=12)
+    long_title = "a title much wider than the drawing under it, " * 3
+    fig, (ax,) = graph_panels([layout], titles=[long_title])
+    draw_graph(layout, ax)
+    assert clipped_text(fig) == [] and figure_text_problems(fig) == []
+    assert fig.get_size_inches()[0] > layout.size_inches[0] + 1.0
+    w, h = ax.get_window_extent().size / fig.dpi  # the panel keeps its natural size
+    assert (w, h) == pytest.approx(layout.size_inches, abs=1.5 / fig.dpi)
+    plt.close(fig)
+    # The same title set by hand on an untitled panel sticks out, and both checks say so.
+    fig, (ax,) = graph_panels([layout])
+    draw_graph(layout, ax)
+    ax.set_title(long_title, fontsize=12)
+    assert clipped_text(fig) and any(long_title.strip()[:20] in p for p in figure_text_problems(fig))
     plt.close(fig)
 
 
@@ -243,8 +350,56 @@ def test_random_graph_drawings_are_readable_when_rendered(case, sweep):
     layout = graph_layout(g, output, sweep=sweep, fontsize=10)
     fig, (ax,) = graph_panels([layout], title_height=0.0)
     draw_graph(layout, ax)
-    assert rendered_violations(layout, ax) == []
+    assert rendered_violations(ax) == []
+    assert clipped_text(fig) == [] and figure_text_problems(fig) == []
     plt.close(fig)
+
+
+def test_figure_text_problems_on_ordinary_axes():
+    """Titles, axis labels, tick labels and legends: flagged when cut off, not when inside."""
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    ax.loglog([1, 10, 100], [1, 5, 30], label="a line")
+    ax.set(xlabel="x", ylabel="y", title="short")
+    ax.legend()
+    assert figure_text_problems(fig) == [] and clipped_text(fig) == []
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1])
+    ax.set_title("a title far too long for a figure four inches wide, " * 2)
+    ax.text(1.2, 0.5, "text beyond the right edge", transform=ax.transAxes)
+    found = figure_text_problems(fig)
+    assert any(p.startswith("text 'a title far too long") for p in found) and any("beyond the right edge" in p for p in found)
+    assert len(clipped_text(fig)) == 2
+    ax.set_axis_off()  # hidden axes: their tick labels are not drawn, so not checked
+    ax.set_title("")
+    ax.texts[0].remove()
+    assert figure_text_problems(fig) == []
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------
+# The library's segment geometry against matplotlib and sampling.
+# ---------------------------------------------------------------------------
+
+coords = st.floats(-10.0, 10.0, allow_nan=False)
+segments = st.tuples(st.tuples(coords, coords), st.tuples(coords, coords)).filter(lambda s: s[0] != s[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=segments, q=segments)
+def test_segment_distance_and_meeting(p, q):
+    from nntheory.plotting.geometry import segment_distance, segments_meet
+
+    meet = segments_meet(*p, *q)
+    crossing = Path(np.asarray(p)).intersects_path(Path(np.asarray(q)), filled=False)
+    sampled = min(_distances(p, q).min(), _distances(q, p).min())
+    if meet:
+        assert segment_distance(*p, *q) == 0.0
+        assert crossing or sampled < 1e-9  # matplotlib agrees, or the two touch at an end
+    else:
+        assert not crossing or sampled < 1e-9
+        # Segments that do not meet are closest at an end of one of them: the samples include the ends.
+        assert segment_distance(*p, *q) == pytest.approx(sampled, rel=1e-9, abs=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -275,6 +430,41 @@ def test_layout_problems_flags_broken_layouts():
     shared = dataclasses.replace(good, edges=(e0, dataclasses.replace(e1, points=e0.points.copy())) + good.edges[2:])
     assert any("share a stretch" in p for p in layout_problems(shared))
     assert any("share a stretch" in p for p in layout_violations(shared))
+    # An edge moved to run 0.3 pt beside another along its whole length (lines are 1.3 pt wide).
+    beside = dataclasses.replace(good, edges=(e0, dataclasses.replace(e1, points=e0.points + [0.0, 0.3])) + good.edges[2:])
+    assert any("run closer than 2 pt" in p for p in layout_problems(beside))
+    assert any("run closer than" in p for p in layout_violations(beside))
+    # ... and 2.5 pt beside it: apart, as far as the separation goes.
+    apart = dataclasses.replace(good, edges=(e0, dataclasses.replace(e1, points=e0.points + [0.0, 2.5])) + good.edges[2:])
+    assert not any("run closer" in p or "share a stretch" in p for p in layout_problems(apart))
+    assert not any("run closer" in p or "share a stretch" in p for p in layout_violations(apart))
+
+
+def test_arrow_heads_are_checked_as_drawn():
+    """An arrow head moved onto a label: flagged by the library (in points) and by the drawn artists (in pixels)."""
+    g, n = nndl_m1_graph()
+    good = graph_layout(g, n["v5"], fontsize=12)
+    j = next(k for k, e in enumerate(good.edges) if (e.parent.name, e.child.name) == ("v1", "v5"))
+    e = good.edges[j]
+    r = next(f.label_rect for f in good.edges if f is not e and f.label_rect is not None)
+    # The edge now ends, arrow head and all, in the middle of another edge's label.
+    end = np.array([(r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2])
+    moved = dataclasses.replace(e, points=np.array([e.points[0], end - [20.0, 0.0], end]))
+    bad = dataclasses.replace(good, edges=tuple(moved if k == j else f for k, f in enumerate(good.edges)))
+    assert any("arrow head of edge v1->v5 (0) overlaps the label" in p for p in layout_problems(bad))
+    fig, (ax,) = graph_panels([bad], title_height=0.0)
+    draw_graph(bad, ax)
+    assert any(p.startswith(f"head {j} overlaps label") for p in rendered_violations(ax))
+    plt.close(fig)
+    # A head drawn into a box other than its own.
+    box = good.box(n["v3"]).rect
+    into = dataclasses.replace(e, points=np.array([e.points[0], [box.x0 - 20.0, (box.y0 + box.y1) / 2], [box.x0 + 3.0, (box.y0 + box.y1) / 2]]))
+    bad = dataclasses.replace(good, edges=tuple(into if k == j else f for k, f in enumerate(good.edges)))
+    assert any("arrow head of edge v1->v5 (0) enters box v3" in p for p in layout_problems(bad))
+    fig, (ax,) = graph_panels([bad], title_height=0.0)
+    draw_graph(bad, ax)
+    assert any(p.startswith(f"head {j} enters box") for p in rendered_violations(ax))
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from nntheory import autodiff
-from nntheory.plotting import draw_graph, graph_layout, graph_panels, layout_problems
+from nntheory.plotting import draw_graph, figure_text_problems, graph_layout, graph_panels, layout_problems
 
 x0 = 0.5  # the point at which we differentiate
 
@@ -63,16 +63,18 @@ def three_digits(v: float) -> str:
 
 
 forward = graph_layout(graph, y, fontsize=12, fmt=three_digits)
-fig, (ax,) = graph_panels([forward])
+title = f"Minimal graph of y(x) at x = {x0}: values in the boxes, local partials on the edges"
+fig, (ax,) = graph_panels([forward], titles=[title])  # the figure is made as wide as its title
 draw_graph(forward, ax)
-ax.set_title(f"Minimal graph of y(x) at x = {x0}: values in the boxes, local partials on the edges", fontsize=12)
+clipped = figure_text_problems(fig)  # draws the figure and measures every text in it
 plt.show()
 
 ops = [n.op for n in graph.nodes if n.op not in ("input", "const")]
 consumers = {n.name: [c.name for c in graph.nodes if n in c.parents] for n in graph.nodes}
 print(f"operations: {ops}; consumers of f1: {consumers['f1']}, of f3: {consumers['f3']}")
 assert len(ops) == 6 and consumers["f1"] == ["f2", "f3"] and consumers["f3"] == ["f4", "f5"]
-assert layout_problems(forward) == [], layout_problems(forward)  # every edge and label visible
+problems = layout_problems(forward)
+assert problems == [] and clipped == [], (problems, clipped)  # every edge, label and title visible
 assert next(e for e in forward.edges if e.child is f5).label.text.startswith("$-")  # cos f3 < 0 keeps its sign
 
 # %%
@@ -159,8 +161,20 @@ assert n_naive == 11 and abs(y_naive.value - y.value) <= 4 * math.ulp(y.value)
 #    \dot f_5 &= \cos(f_3)\,\dot f_3, &
 #    \dot y &= \dot f_4 + \dot f_5 .
 #    \end{aligned}
+#
+# The drawing shows this sweep on the graph, in the style of the forward
+# tangent trace of Baydin et al. (2018): each box adds its tangent
+# :math:`\dot f_i` to its value, each edge carries the local partial that
+# multiplies the tangent flowing along it.
 graph.tangents({x: 1.0})
 print(autodiff.format_table(graph.trace(), columns=("name", "op", "inputs", "value", "partials", "tangent")))
+
+tangent_drawing = graph_layout(graph, y, fontsize=12, fmt=three_digits, show_tangents=True)
+title = "Forward sweep from ẋ = 1: values and tangents in the boxes, local partials on the edges"
+fig, (ax,) = graph_panels([tangent_drawing], titles=[title])
+draw_graph(tangent_drawing, ax)
+clipped = figure_text_problems(fig)
+plt.show()
 
 d1 = f1.value
 d2 = 2 * f1.value * d1
@@ -170,6 +184,9 @@ d5 = math.cos(f3.value) * d3
 by_hand = [d1, d2, d3, d4, d5, d4 + d5]
 engine = [n.tangent for n in (f1, f2, f3, f4, f5, y)]
 np.testing.assert_allclose(engine, by_hand, rtol=4 * np.finfo(float).eps)  # the recursion above, to rounding
+for box in tangent_drawing.boxes:  # the drawing shows each node's tangent, rounded to three digits
+    assert box.texts[-1].text.endswith(f"= {three_digits(box.node.tangent)}$"), box.texts[-1].text
+assert layout_problems(tangent_drawing) == [] and clipped == [], (layout_problems(tangent_drawing), clipped)
 
 # %%
 # Reverse mode: adjoints
@@ -197,11 +214,14 @@ np.testing.assert_allclose(engine, by_hand, rtol=4 * np.finfo(float).eps)  # the
 # :math:`\bar f_c\,\partial f_c/\partial f_i` it carries back.
 graph.backward(y)
 print(autodiff.format_table(list(reversed(graph.trace())), columns=("name", "op", "value", "adjoint")))
+visited = [n.name for n in graph.sweep]  # recorded by Graph.backward as it went
+assert [r.name for r in reversed(graph.trace())] == visited  # "the order the sweep visits them"
 
 backward = graph_layout(graph, y, sweep="reverse", fontsize=12, fmt=three_digits)
-fig, (ax,) = graph_panels([backward])
+title = "Reverse sweep: adjoints in the boxes, contributions on the arrows; f̄₁ and f̄₃ are sums"
+fig, (ax,) = graph_panels([backward], titles=[title])
 draw_graph(backward, ax)
-ax.set_title("Reverse sweep: adjoints in the boxes, contributions on the arrows; f̄₁ and f̄₃ are sums", fontsize=12)
+clipped = figure_text_problems(fig)
 plt.show()
 
 a3 = math.exp(f3.value) + math.cos(f3.value)
@@ -213,7 +233,7 @@ for node in (f1, f3):  # the two fan-outs: two contributions each, summing to th
     parts = [e.value for e in sorted(backward.edges, key=lambda e: -e.child.index) if e.parent is node]  # sweep order
     print(f"{node.name}: contributions {[f'{p:.6g}' for p in parts]} sum to {sum(parts):.6g} = adjoint {node.grad:.6g}")
     assert len(parts) == 2 and abs(sum(parts) - node.grad) <= 4 * math.ulp(node.grad)
-assert layout_problems(backward) == [], layout_problems(backward)
+assert layout_problems(backward) == [] and clipped == [], (layout_problems(backward), clipped)
 
 # %%
 # Both modes against the closed form
@@ -272,12 +292,15 @@ assert worst <= 16 * eps, worst  # "to float64 rounding"
 # %%
 # What to notice
 # --------------
-# * Forward and reverse mode use the same six local partials; they differ
-#   only in the direction of the sweep and in what they accumulate (tangents
-#   of nodes with respect to the input, or adjoints of the output with
-#   respect to nodes). Forward mode adds terms where edges *meet*
-#   (:math:`f_3`, :math:`y`); reverse mode adds them where edges *leave* a
-#   node (:math:`f_1`, :math:`f_3`), as the second drawing shows.
+# * Forward and reverse mode use the same eight local partials, one per edge
+#   (the partials of the same six operations:
+#   :math:`e^x,\ 2f_1,\ 1,\ 1,\ e^{f_3},\ \cos f_3,\ 1,\ 1`); they
+#   differ only in the direction of the sweep and in what they accumulate
+#   (tangents of nodes with respect to the input, or adjoints of the output
+#   with respect to nodes). Forward mode adds terms
+#   where edges *meet* (:math:`f_3`, :math:`y`); reverse mode adds them where
+#   edges *leave* a node (:math:`f_1`, :math:`f_3`), as the second and third
+#   drawings show.
 # * Both modes, the dual numbers and ``torch.autograd`` agree with the closed
 #   form to float64 rounding at every point in the table (within 16 machine
 #   epsilons, checked above).
@@ -285,5 +308,20 @@ assert worst <= 16 * eps, worst  # "to float64 rounding"
 #   when a function has many inputs or many outputs:
 #   :ref:`sphx_glr_auto_examples_01_autodiff_plot_03_forward_vs_reverse_cost.py`
 #   measures that.
+#
+# Reference: A. G. Baydin, B. A. Pearlmutter, A. A. Radul and J. M. Siskind,
+# Automatic differentiation in machine learning: a survey, *Journal of
+# Machine Learning Research* 18 (2018).
+partials = [(p, n, d) for n in graph.nodes if n.parents for p, d in zip(n.parents, n.partials)]
+print(f"{len(ops)} operations, {len(partials)} local partials: {', '.join(f'{d:.6g}' for _, _, d in partials)}")
+assert len(ops) == 6 and len(partials) == 8 == len(forward.edges) == len(backward.edges)  # "eight local partials"
+for (p, c, d), fe, be in zip(partials, forward.edges, backward.edges):
+    assert (fe.parent, fe.child) == (be.parent, be.child) == (p, c)
+    assert fe.value == d and be.value == c.grad * d  # the same partial, used forwards and backwards
+edges_in = {n.name: sum(e.child is n for e in forward.edges) for n in graph.nodes}
+edges_out = {n.name: sum(e.parent is n for e in forward.edges) for n in graph.nodes}
+assert [k for k, v in edges_in.items() if v > 1] == ["f3", "y"]  # forward mode adds where edges meet
+assert [k for k, v in edges_out.items() if v > 1] == ["f1", "f3"]  # reverse mode adds where edges leave
+assert graph.n_sweeps == 1  # one reverse sweep for the one output
 
 # sphinx_gallery_thumbnail_number = 1

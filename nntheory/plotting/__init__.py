@@ -33,10 +33,10 @@ coordinates, so a drawing scales as one piece with its axes and the measured
 text extents are exactly the drawn ones.
 """
 
-from nntheory.plotting.checks import layout_problems
+from nntheory.plotting.checks import figure_text_problems, layout_problems
 from nntheory.plotting.draw import draw_graph, graph_panels, plot_graph
 from nntheory.plotting.geometry import Rect
 from nntheory.plotting.labels import TextItem
 from nntheory.plotting.layout import EdgeRoute, GraphLayout, NodeBox, graph_layout
 
-__all__ = ["Rect", "TextItem", "NodeBox", "EdgeRoute", "GraphLayout", "graph_layout", "draw_graph", "graph_panels", "layout_problems", "plot_graph"]
+__all__ = ["Rect", "TextItem", "NodeBox", "EdgeRoute", "GraphLayout", "graph_layout", "draw_graph", "graph_panels", "layout_problems", "figure_text_problems", "plot_graph"]

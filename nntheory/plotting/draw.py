@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
@@ -11,7 +10,7 @@ from matplotlib.textpath import TextPath
 from nntheory import _checks
 from nntheory.autodiff import Graph, Node
 from nntheory.plotting.labels import FONT
-from nntheory.plotting.layout import GraphLayout, graph_layout
+from nntheory.plotting.layout import GraphLayout, arrow_head, graph_layout
 
 __all__ = ["draw_graph", "plot_graph", "graph_panels"]
 
@@ -53,11 +52,7 @@ def draw_graph(layout: GraphLayout, ax=None):
             ax.add_patch(text_patch(t, "black", f"text:{i}:{k}"))
     for j, e in enumerate(layout.edges):
         ax.add_patch(PathPatch(Path(e.points), fill=False, ec=line_colour, lw=1.3, joinstyle="round", capstyle="butt", zorder=2, gid=f"edge:{j}"))
-        tip, prev = (e.points[-1], e.points[-2]) if e.arrow_at == "child" else (e.points[0], e.points[1])
-        u = (tip - prev) / np.hypot(*(tip - prev))
-        n = np.array([-u[1], u[0]])
-        back = tip - 0.6 * fs * u
-        ax.add_patch(Polygon([tip, back + 0.22 * fs * n, back - 0.22 * fs * n], closed=True, fc=line_colour, ec="none", zorder=3, gid=f"head:{j}"))
+        ax.add_patch(Polygon(arrow_head(e, fs), closed=True, fc=line_colour, ec="none", zorder=3, gid=f"head:{j}"))
         if e.label is not None:
             r = e.label_rect
             ax.add_patch(Rectangle((r.x0, r.y0), r.width, r.height, fc="white", ec="none", zorder=3, gid=f"label:{j}"))
@@ -107,7 +102,7 @@ def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials:
     return draw_graph(layout, ax)
 
 
-def graph_panels(layouts, title_height: float = 0.45):
+def graph_panels(layouts, title_height: float = 0.45, titles=None, title_fontsize: float = 12.0):
     """A figure with one panel per layout, stacked, each at the size where its text has its nominal size.
 
     Parameters
@@ -115,14 +110,19 @@ def graph_panels(layouts, title_height: float = 0.45):
     layouts : sequence of GraphLayout
         The drawings, top to bottom.
     title_height : float, default 0.45
-        Inches left free above each panel for its title.
+        Inches left free above each panel for its title (one line of 12 pt).
+    titles : sequence of str, optional
+        One title per panel. The figure is made wide enough for the widest
+        title (with 0.1 inch to spare on each side), so no title is clipped.
+    title_fontsize : float, default 12
+        Size of the titles, in points.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
     axes : list of matplotlib.axes.Axes
-        One per layout, ``layout.size_inches`` large; draw with
-        :func:`draw_graph` and set titles on them.
+        One per layout, ``layout.size_inches`` large, centred; draw with
+        :func:`draw_graph`.
     """
     if isinstance(layouts, GraphLayout) or not isinstance(layouts, (list, tuple)):
         raise TypeError(f"layouts must be a list or tuple of GraphLayout, got {type(layouts).__name__}")
@@ -130,13 +130,26 @@ def graph_panels(layouts, title_height: float = 0.45):
     if not layouts or not all(isinstance(lay, GraphLayout) for lay in layouts):
         raise TypeError("layouts must be a non-empty sequence of GraphLayout")
     title_height = _checks.check_real(title_height, "title_height", low=0)
+    title_fontsize = _checks.check_real(title_fontsize, "title_fontsize", low=0, low_open=True)
+    if titles is not None:
+        titles = _checks.check_sequence(titles, "titles")
+        if len(titles) != len(layouts) or not all(isinstance(t, str) for t in titles):
+            raise TypeError(f"titles must be one str per layout ({len(layouts)}), got {titles!r}")
     width = max(lay.size_inches[0] for lay in layouts)
     height = sum(lay.size_inches[1] + title_height for lay in layouts)
     fig = plt.figure(figsize=(width, height))
-    axes, top = [], height
-    for lay in layouts:
+    axes = [fig.add_axes((0, 0, 1, 1)) for _ in layouts]
+    if titles is not None:
+        for ax, title in zip(axes, titles):
+            ax.set_title(title, fontsize=title_fontsize)
+        renderer = fig.canvas.get_renderer()
+        widest = max(ax.title.get_window_extent(renderer).width for ax in axes) / fig.dpi
+        width = max(width, widest + 0.2)
+        fig.set_size_inches(width, height)
+    top = height
+    for ax, lay in zip(axes, layouts):
         w, h = lay.size_inches
         top -= title_height
-        axes.append(fig.add_axes(((width - w) / 2 / width, (top - h) / height, w / width, h / height)))
+        ax.set_position(((width - w) / 2 / width, (top - h) / height, w / width, h / height))
         top -= h
     return fig, axes

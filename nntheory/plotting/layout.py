@@ -12,7 +12,7 @@ from nntheory.autodiff import Graph, Node
 from nntheory.plotting.geometry import Rect
 from nntheory.plotting.labels import default_fmt, ink, node_lines, numberer, centred_text
 
-__all__ = ["NodeBox", "EdgeRoute", "GraphLayout", "graph_layout"]
+__all__ = ["NodeBox", "EdgeRoute", "GraphLayout", "graph_layout", "arrow_head"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +77,21 @@ def _returns_str(fmt: Callable[[float], str]) -> Callable[[float], str]:
         return text
 
     return checked
+
+
+def arrow_head(edge: EdgeRoute, fontsize: float) -> np.ndarray:
+    """The arrow head of ``edge`` as a triangle, shape (3, 2), in points: tip first.
+
+    The tip is the end of the polyline at ``edge.arrow_at`` (on the border of
+    that box); the head is ``0.6 * fontsize`` long and ``0.44 * fontsize``
+    wide, along the polyline's last (or first) stretch.
+    """
+    pts = edge.points
+    tip, prev = (pts[-1], pts[-2]) if edge.arrow_at == "child" else (pts[0], pts[1])
+    u = (tip - prev) / np.hypot(*(tip - prev))
+    n = np.array([-u[1], u[0]])
+    back = tip - 0.6 * fontsize * u
+    return np.array([tip, back + 0.22 * fontsize * n, back - 0.22 * fontsize * n])
 
 
 def _isotonic(values: list) -> list:
