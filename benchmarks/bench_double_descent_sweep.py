@@ -1,33 +1,23 @@
-"""Benchmark: the double-descent width sweep, batched against a loop over models.
+"""Benchmark: the double-descent page's sweep, phase by phase, batched against one network at a time.
 
-Trains the 177 networks of ``gallery/05_generalization/plot_01_double_descent.py``
-(widths 2..60, 3 seeds, N = 100, tanh, full-batch Adam with a cosine
-schedule in float32, then Newton's method in float64) twice on identical
-settings: with :func:`nntheory.sweep.train_mlp_sweep` (zero-padded stacks and
-batched matrix products for Adam; the Newton phase batched over the seeds of
-each width) and with :func:`nntheory.sweep.train_mlp_loop` (one network, one
-optimiser and one Newton run at a time).
+Runs the training of ``gallery/05_generalization/plot_01_double_descent.py``
+(135 tanh networks, widths 2..800, N = 100; 500 full-batch Adam steps in
+float32, then up to 80 second-order iterations in float64: Newton's method
+below the interpolation threshold, dual Gauss-Newton at and above it) and
+reports, in CPU time (user + system of this process, robust to other jobs on
+the machine) and wall time:
 
-Two comparisons, each printed with both wall times, their ratio and the
-largest difference between the losses:
+1. the first-order phase: :func:`nntheory.sweep.train_mlp_sweep` (stacks
+   chosen by the cost model) against :func:`nntheory.sweep.train_mlp_loop`
+   (one ``torch.optim.Adam`` per network), with the largest difference of
+   the final losses;
+2. the second-order phase from the *same* Adam weights: batched (Newton per
+   width, Gauss-Newton in padded stacks of mixed widths) against one network
+   at a time, with the largest difference of the final training losses of
+   the networks that converged in both;
+3. the share of the second-order phase in the page's sweep.
 
-1. the first-order phase alone (``--steps`` Adam steps, default 2000 as in
-   the gallery);
-2. the whole sweep, the same Adam steps followed by up to ``--newton-iter``
-   Newton iterations (default 200, as in the gallery).
-
-Batching pays in the first phase, where each step of a tiny network is
-dominated by fixed overheads. A Newton iteration is dominated by the
-factorisation of a P x P Hessian per network, which batching cannot shrink,
-so the second ratio is lower.
-
-In float32 (the gallery's precision for the first phase) the two runs
-differ by rounding amplified over the steps, and Newton's method can then
-settle a network in a different local minimum. ``--dtype float64`` runs the
-first phase in float64 too, where the two agree closely (as
-``tests/test_sweep.py`` checks on a small sweep).
-
-Run: ``python benchmarks/bench_double_descent_sweep.py [--steps 2000] [--newton-iter 200] [--threads 2] [--dtype float32]``
+Run: ``python benchmarks/bench_double_descent_sweep.py [--threads 2] [--newton-iter 80]``
 """
 
 import argparse
@@ -36,8 +26,11 @@ import time
 import numpy as np
 import torch
 
+from nntheory import sweep as sw
 from nntheory.data.teacher_student import make_teacher, sample_teacher_student
-from nntheory.sweep import train_mlp_loop, train_mlp_sweep
+
+WIDTHS = np.array([2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 29, 30,
+                   31, 32, 33, 34, 36, 40, 45, 50, 60, 80, 100, 156, 200, 300, 400, 600, 800])
 
 
 def timed(fn, *args, **kwargs):
@@ -47,42 +40,40 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - t0, time.process_time() - c0
 
 
-def report(title, batched, loop):
-    (rb, tb, cb), (rl, tl, cl) = batched, loop
-    print(title)
-    print("                wall time   CPU time")
-    print(f"batched sweep : {tb:7.2f} s  {cb:7.2f} s")
-    print(f"loop of models: {tl:7.2f} s  {cl:7.2f} s")
-    print(f"speed-up      : {tl / tb:7.1f} x  {cl / cb:7.1f} x")
-    diff_train = np.abs(rb.train_loss - rl.train_loss).max()
-    diff_test = np.abs(rb.test_loss - rl.test_loss).max()
-    print(f"max |train loss difference| = {diff_train:.2e}, max |test loss difference| = {diff_test:.2e} "
-          f"(relative to the largest test loss: {diff_test / np.abs(rl.test_loss).max():.1e})\n")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--newton-iter", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--newton-iter", type=int, default=80)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    data = sample_teacher_student(make_teacher(seed=0), 100, 5000, noise_std=0.5, generator=torch.Generator().manual_seed(1), dtype=getattr(torch, args.dtype))
-    widths = np.tile(np.arange(2, 61), 3)
-    seeds = np.repeat([0, 1, 2], 59)
+    data = sample_teacher_student(make_teacher(n_hidden=1000, seed=0), 100, 5000, noise_std=0.05,
+                                  generator=torch.Generator().manual_seed(1), dtype=torch.float32)
+    extra = WIDTHS[(WIDTHS >= 16) & (WIDTHS <= 30)]
+    widths = np.concatenate([np.repeat(WIDTHS, 3), np.repeat(extra, 3)])
+    seeds = np.random.default_rng(1).integers(0, 2**31 - 1, size=len(widths))
     sets = (data.X_train, data.y_train, data.X_test, data.y_test, widths, seeds)
-    kw = dict(n_steps=args.steps, lr=1e-2, schedule="cosine", activation="tanh", record_every=50)
-    print(f"{len(widths)} networks, {args.threads} thread(s), identical settings for both methods\n")
+    kw = dict(n_steps=args.steps, lr=1e-2, activation="tanh", record_every=10)
+    print(f"{len(widths)} networks, {args.threads} thread(s); times are CPU (wall)\n")
 
-    report(f"1. {args.steps} full-batch Adam steps ({args.dtype})",
-           timed(train_mlp_sweep, *sets, n_buckets=4, **kw), timed(train_mlp_loop, *sets, **kw))
-    batched = timed(train_mlp_sweep, *sets, n_buckets=4, newton_iter=args.newton_iter, **kw)
-    loop = timed(train_mlp_loop, *sets, newton_iter=args.newton_iter, **kw)
-    report(f"2. the whole sweep: {args.steps} Adam steps, then up to {args.newton_iter} Newton iterations (float64)", batched, loop)
-    print(f"networks converged (|grad| <= 1e-10): batched {int((batched[0].grad_norm <= 1e-10).sum())}, "
-          f"loop {int((loop[0].grad_norm <= 1e-10).sum())} of {len(widths)}")
+    (fast, t_fast, c_fast), (loop, t_loop, c_loop) = timed(sw.train_mlp_sweep, *sets, **kw), timed(sw.train_mlp_loop, *sets, **kw)
+    rel = np.abs(fast.train_loss - loop.train_loss) / loop.train_loss
+    print(f"1. {args.steps} Adam steps: batched {c_fast:.2f} s ({t_fast:.2f} s), loop {c_loop:.2f} s ({t_loop:.2f} s): "
+          f"{c_loop / c_fast:.1f}x CPU, {t_loop / t_fast:.1f}x wall; final training losses agree to {rel.max():.1e} (relative, float32)")
+
+    second = (data.X_train, data.y_train, data.X_test, data.y_test, args.newton_iter, 1e-10, 0.0, "cpu")
+    (b, t_b, c_b), (o, t_o, c_o) = timed(sw._newton_phase, fast, *second), timed(sw._newton_phase, fast, *second, one_by_one=True)
+    both = (b.grad_norm <= 1e-10) & (o.grad_norm <= 1e-10)
+    diff = np.abs(b.train_loss - o.train_loss)[both].max()
+    print(f"2. second-order phase: batched {c_b:.2f} s ({t_b:.2f} s), one by one {c_o:.2f} s ({t_o:.2f} s): "
+          f"{c_o / c_b:.1f}x CPU, {t_o / t_b:.1f}x wall; {both.sum()} networks converged in both, training losses "
+          f"agree to {diff:.1e}")
+    interp = np.array([sw.mlp_n_params(int(m)) >= data.y_train.numel() for m in widths])
+    under_iters, over_iters = b.newton_iter[~interp].sum(), b.newton_iter[interp].sum()
+    print(f"   iterations: {under_iters} Newton (P < Nk), {over_iters} Gauss-Newton (P >= Nk)")
+    print(f"3. the page's sweep: first order {c_fast:.2f} s + second order {c_b:.2f} s CPU; second-order share "
+          f"{c_b / (c_fast + c_b):.0%}")
 
 
 if __name__ == "__main__":

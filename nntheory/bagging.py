@@ -259,7 +259,9 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
     subset_fraction : float in (0, 1], default 2/3
     n_subsets : int, default 200000
     n_groups : int, default 20
-        At least 2, dividing ``n_subsets`` into groups of at least 2.
+        At least 2; ``n_subsets`` must be a multiple of ``n_groups`` with at
+        least 2 subsets per group (a ``ValueError`` otherwise, rather than
+        silently dropping the remainder).
     rng : numpy.random.Generator
 
     Returns
@@ -272,6 +274,8 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
     noise_std = _checks.check_real(noise_std, "noise_std", low=0)
     n_groups = _checks.check_int(n_groups, "n_groups", low=2)
     n_subsets = _checks.check_int(n_subsets, "n_subsets", low=2 * n_groups)
+    if n_subsets % n_groups:
+        raise ValueError(f"n_subsets must be a multiple of n_groups = {n_groups}, got {n_subsets}")
     _checks.check_rng(rng, "rng")
     n, d = X.shape
     size = int(round(subset_fraction * n))

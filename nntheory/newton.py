@@ -47,16 +47,47 @@ full Hessian). Close to a minimum with a positive definite Hessian,
 :math:`\\mu \\to 0` and the iteration converges quadratically. A run stops when
 the gradient norm is below ``gtol``; at that point the smallest eigenvalue of
 the Hessian tells a minimum (:math:`\\ge 0`) from a saddle.
+
+**At and above the interpolation threshold** (:math:`P \\ge Nk`) the loss
+can reach zero, and there the term :math:`S` vanishes with the residuals:
+Gauss–Newton converges quadratically to an interpolating solution.
+:func:`gauss_newton_refine` takes its Levenberg–Marquardt steps in the
+*dual* form
+
+.. math::
+
+   p = -J^\\top (J J^\\top + \\mu I)^{-1} r,
+
+the same step as :math:`(J^\\top J + \\mu I)\\,p = -J^\\top r` (push-through
+identity), which needs only the :math:`Nk \\times Nk` Gram matrix
+:math:`K = J J^\\top` (the network's empirical neural tangent kernel) instead
+of a :math:`P \\times P` Hessian. From the derivatives above,
+
+.. math::
+
+   K_{(nj),(n'j')} = \\delta_{jj'}\\, \\tilde h_n \\cdot \\tilde h_{n'}
+   + (\\tilde x_n \\cdot \\tilde x_{n'}) \\sum_m s_{nm} W_{2,mj}\\,
+   s_{n'm} W_{2,mj'},
+
+and :math:`J^\\top \\alpha` is the gradient formula with the residuals
+replaced by :math:`\\alpha`. The cost per iteration is
+:math:`O((Nk)^2 M + (Nk)^3)`, linear in the width, and the linear systems of
+networks of *any* widths have the same size, so they are solved as one
+stack. A zero-padded hidden unit (zero incoming weights, bias and outgoing
+weights) has :math:`h = 0` and zero outgoing weights, so both of its step
+components vanish and it stays zero: networks of different widths can share
+a padded stack.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-__all__ = ["NewtonResult", "mlp_mse", "mlp_loss_grad_hessian", "newton_refine"]
+__all__ = ["NewtonResult", "mlp_mse", "mlp_loss_grad_hessian", "newton_refine", "gauss_newton_refine"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +109,10 @@ class NewtonResult:
     converged : numpy.ndarray of bool, shape (n_models,)
         ``grad_norm <= gtol``.
     loss_history : numpy.ndarray, shape (max_iter + 1, n_models)
-        Loss before each iteration, ``nan`` once a network has converged.
+        Loss before each iteration, ``nan`` once a network has stopped.
+    stalled : numpy.ndarray of bool, shape (n_models,)
+        Stopped by the ``ftol`` test: the loss had stopped decreasing
+        although the gradient had not vanished (all False with ``ftol=0``).
     """
 
     weights: tuple
@@ -88,12 +122,17 @@ class NewtonResult:
     n_iter: np.ndarray
     converged: np.ndarray
     loss_history: np.ndarray
+    stalled: np.ndarray | None = None
 
 
-def _check_weights(X, Y, W1, b1, W2, b2):
+def _check_weights(X, Y, W1, b1, W2, b2, *, finite=False):
     for name, t in (("X", X), ("Y", Y), ("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if not t.is_floating_point():
+            raise TypeError(f"{name} must be a floating-point tensor, got dtype {t.dtype}")
+        if finite and not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} must contain only finite values (it has NaN or inf)")
     if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
         raise ValueError(f"X and Y must be 2-D with the same number of rows, got shapes {tuple(X.shape)} and {tuple(Y.shape)}")
     (N, d), k = X.shape, Y.shape[1]
@@ -103,6 +142,34 @@ def _check_weights(X, Y, W1, b1, W2, b2):
     for name, t, shape in (("b1", b1, (B, M)), ("W2", W2, (B, M, k)), ("b2", b2, (B, k))):
         if tuple(t.shape) != shape:
             raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+
+
+_MAX_DAMPING_RAISES = 40  # tenfold increases of mu within one Newton iteration
+
+
+_STALL_WINDOW = 10  # iterations over which the ftol test compares the loss
+
+
+def _check_options(max_iter, gtol, mu0, ftol=0.0):
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    for name, value in (("gtol", gtol), ("mu0", mu0), ("ftol", ftol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    for name, value in (("gtol", gtol), ("mu0", mu0)):
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
+    if not 0 <= ftol < 1:
+        raise ValueError(f"ftol must be in [0, 1), got {ftol!r}")
+
+
+def _stalled(history, it, active, ftol):
+    """Networks (of ``active``) whose loss fell by less than a fraction ``ftol`` over the last _STALL_WINDOW iterations."""
+    if ftol <= 0 or it < _STALL_WINDOW:
+        return torch.zeros(len(active), dtype=torch.bool, device=active.device)
+    a = active.cpu().numpy()
+    before, now = history[it - _STALL_WINDOW, a], history[it, a]
+    return torch.as_tensor(before - now <= ftol * np.abs(now), device=active.device)
 
 
 def _forward(X, W1, b1, W2, b2):
@@ -194,7 +261,7 @@ def _split(theta, d, M, k):
     return W1.reshape(B, d, M), b1, W2.reshape(B, M, k), b2
 
 
-def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 200, gtol: float = 1e-10, mu0: float = 1e-3, eigenvalue: bool = True, device: str | torch.device = "cpu") -> NewtonResult:
+def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 200, gtol: float = 1e-10, mu0: float = 1e-3, eigenvalue: bool = True, ftol: float = 0.0, device: str | torch.device = "cpu") -> NewtonResult:
     """Damped Newton iterations from given weights until the gradient vanishes.
 
     All networks of the stack have the same width and are refined
@@ -219,6 +286,13 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         Compute the smallest eigenvalue of the final Hessian (a full
         symmetric eigendecomposition, the costliest single step for large
         :math:`P`); ``nan`` if False.
+    ftol : float, default 0
+        Also stop a network, as *stalled* (not converged), once its loss
+        fell by less than this fraction over the last 10 iterations. A
+        network whose loss has no minimiser at finite weights (the infimum
+        is approached as weights grow without bound) never meets ``gtol``;
+        its loss, and the function it computes, still settle. 0 disables
+        the test.
     device : str or torch.device, default "cpu"
 
     Returns
@@ -227,27 +301,39 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
 
     Raises
     ------
+    TypeError
+        If an array is not a floating-point :class:`torch.Tensor`.
     ValueError
-        On inconsistent shapes or a non-positive ``max_iter``, ``gtol`` or ``mu0``.
+        On inconsistent shapes, NaN or inf in ``X``, ``Y`` or the weights,
+        or a non-positive (or non-finite) ``max_iter``, ``gtol`` or ``mu0``.
+
+    Notes
+    -----
+    Every loop is bounded: at most ``max_iter`` iterations, and within one
+    iteration at most 40 tenfold increases of :math:`\\mu` to make
+    :math:`H + \\mu I` positive definite (from :math:`\\mu \\ge 10^{-15}`
+    that passes :math:`10^{25}`, beyond the spectral radius of any finite
+    Hessian here). A network whose matrix is still not positive definite
+    stops there, unconverged.
     """
-    if not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
-    for name, value in (("gtol", gtol), ("mu0", mu0)):
-        if not value > 0:
-            raise ValueError(f"{name} must be positive, got {value!r}")
-    _check_weights(X, Y, W1, b1, W2, b2)
+    _check_options(max_iter, gtol, mu0, ftol)
+    _check_weights(X, Y, W1, b1, W2, b2, finite=True)
     X, Y = X.to(device), Y.to(device)
     (N, d), k, M = X.shape, Y.shape[1], W1.shape[2]
     theta = torch.cat([t.to(device=device, dtype=X.dtype).reshape(W1.shape[0], -1) for t in (W1, b1, W2, b2)], dim=1)
     B, P = theta.shape
     mu = torch.full((B,), float(mu0), dtype=X.dtype, device=device)
-    n_iter = np.full(B, max_iter)
+    n_iter = np.full(B, int(max_iter))
+    max_iter = int(max_iter)
     history = np.full((max_iter + 1, B), np.nan)
+    stalled = np.zeros(B, dtype=bool)
     active = torch.arange(B, device=device)
     for it in range(max_iter + 1):
         loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta[active], d, M, k))
         history[it, active.cpu().numpy()] = loss.cpu().numpy()
-        done = torch.linalg.vector_norm(grad, dim=1) <= gtol
+        stall = _stalled(history, it, active, ftol)
+        stalled[active[stall].cpu().numpy()] = True
+        done = (torch.linalg.vector_norm(grad, dim=1) <= gtol) | stall
         n_iter[active[done].cpu().numpy()] = it
         keep = ~done
         active, loss, grad, hess = active[keep], loss[keep], grad[keep], hess[keep]
@@ -257,11 +343,22 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         diag = hess.diagonal(dim1=1, dim2=2)
         diag += m[:, None]
         chol, info = torch.linalg.cholesky_ex(hess)
-        while bool((info > 0).any()):  # not positive definite: more damping
+        for _ in range(_MAX_DAMPING_RAISES):  # not positive definite: more damping (bounded: see below)
+            if not bool((info > 0).any()):
+                break
             bump = torch.where(info > 0, 9.0 * m, torch.zeros_like(m))
             diag += bump[:, None]
             m = m + bump
             chol, info = torch.linalg.cholesky_ex(hess)
+        # A finite Hessian plus mu I is positive definite once mu exceeds its spectral radius, long before the bound;
+        # a network still failing has a non-finite Hessian (overflow): it stops here, unconverged, at its last weights.
+        failed = info > 0
+        if bool(failed.any()):
+            n_iter[active[failed].cpu().numpy()] = it
+            keep = ~failed
+            active, loss, grad, hess, chol, m = active[keep], loss[keep], grad[keep], hess[keep], chol[keep], m[keep]
+            if len(active) == 0:
+                break
         step = -torch.cholesky_solve(grad[..., None], chol)[..., 0]
         # Decrease predicted by the quadratic model, -g.p - p.H.p/2; with (H + mu I) p = -g this is (-g.p + mu |p|^2) / 2 > 0.
         predicted = 0.5 * (-(grad * step).sum(1) + m * (step * step).sum(1))
@@ -284,4 +381,155 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         n_iter=n_iter,
         converged=(grad_norm <= gtol).cpu().numpy(),
         loss_history=history,
+        stalled=stalled & (grad_norm > gtol).cpu().numpy(),
+    )
+
+
+def _grad_norm_and_ntk(X, Y, W1, b1, W2, b2, want_kernel):
+    """Loss, residuals, gradient norm and (optionally) the Gram matrix K = J J^T of a stack, shapes (B,), (B, N, k), (B,), (B, Nk, Nk)."""
+    (N, d), k, B = X.shape, Y.shape[1], W1.shape[0]
+    Xt = torch.cat([X, X.new_ones(N, 1)], dim=1)  # (N, d+1)
+    h, out = _forward(X, W1, b1, W2, b2)
+    s = 1.0 - h * h
+    R = out - Y  # (B, N, k)
+    c = 2.0 / (N * k)
+    grad_U = Xt.T @ (s * (R @ W2.transpose(1, 2)))  # (B, d+1, M)
+    grad_V = torch.cat([h, h.new_ones(B, N, 1)], dim=2).transpose(1, 2) @ R  # (B, M+1, k)
+    grad_norm = c * torch.sqrt((grad_U**2).sum(dim=(1, 2)) + (grad_V**2).sum(dim=(1, 2)))
+    loss = (R * R).mean(dim=(1, 2))
+    if not want_kernel:
+        return loss, R, grad_norm, None
+    T = (s[:, :, None, :] * W2.transpose(1, 2)[:, None, :, :]).reshape(B, N * k, -1)  # (B, Nk, M): s_nm W2_mj
+    K = (T @ T.transpose(1, 2)).view(B, N, k, N, k) * (Xt @ Xt.T)[None, :, None, :, None]
+    HH = h @ h.transpose(1, 2) + 1.0  # (B, N, N): h~_n . h~_n'
+    K.diagonal(dim1=2, dim2=4).add_(HH[..., None])  # delta_jj' term
+    return loss, R, grad_norm, K.view(B, N * k, N * k)
+
+
+def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, *, max_iter: int = 100, gtol: float = 1e-10, mu0: float = 1e-3, ftol: float = 0.0, device: str | torch.device = "cpu") -> NewtonResult:
+    """Levenberg–Marquardt steps in the dual form, for networks that can interpolate, until the gradient vanishes.
+
+    Each iteration solves :math:`(K + \\mu I)\\,\\alpha = r` with the
+    :math:`Nk \\times Nk` Gram matrix :math:`K = JJ^\\top` and steps by
+    :math:`p = -J^\\top \\alpha` (module docstring). A step is kept only if it
+    lowers the loss; :math:`\\mu` shrinks when the linearised model predicted
+    the decrease well and grows when it did not, as in
+    :func:`newton_refine`. Meant for :math:`P \\ge Nk`, where a minimum of
+    zero loss exists and the convergence is quadratic; with fewer parameters
+    :math:`K` is singular and the method degrades to a damped first-order
+    one. The networks of the stack may have different widths, zero-padded
+    to a common one (padded units stay exactly zero).
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n_samples, d)
+    Y : torch.Tensor, shape (n_samples, k)
+    W1, b1, W2, b2 : torch.Tensor
+        Starting weights, shapes as in :func:`mlp_loss_grad_hessian`
+        (converted to the dtype of ``X``; use float64).
+    max_iter : int, default 100
+        Largest number of iterations per network.
+    gtol : float, default 1e-10
+        Stop once the Euclidean norm of the gradient of the mean squared
+        error is at most this.
+    mu0 : float, default 1e-3
+        Initial damping :math:`\\mu`, relative to the mean diagonal entry
+        of :math:`K` at the starting weights (so it does not depend on the
+        scale of the network).
+    ftol : float, default 0
+        As in :func:`newton_refine`.
+    device : str or torch.device, default "cpu"
+
+    Returns
+    -------
+    NewtonResult
+        ``min_eigenvalue`` is ``nan`` (at an interpolating solution the
+        Hessian is :math:`c\\,J^\\top J`, positive semi-definite by
+        construction).
+
+    Raises
+    ------
+    TypeError
+        If an array is not a floating-point :class:`torch.Tensor`.
+    ValueError
+        On inconsistent shapes, NaN or inf in ``X``, ``Y`` or the weights,
+        or a non-positive (or non-finite) ``max_iter``, ``gtol`` or ``mu0``.
+
+    Notes
+    -----
+    Every loop is bounded as in :func:`newton_refine`.
+    """
+    _check_options(max_iter, gtol, mu0, ftol)
+    _check_weights(X, Y, W1, b1, W2, b2, finite=True)
+    max_iter = int(max_iter)
+    stalled = np.zeros(W1.shape[0], dtype=bool)
+    X, Y = X.to(device), Y.to(device)
+    W = [t.to(device=device, dtype=X.dtype).clone() for t in (W1, b1, W2, b2)]
+    (N, d), k, B = X.shape, Y.shape[1], W[0].shape[0]
+    Xt = torch.cat([X, X.new_ones(N, 1)], dim=1)
+    mu = torch.full((B,), np.nan, dtype=X.dtype, device=device)  # set from K at the first iteration
+    n_iter = np.full(B, max_iter)
+    history = np.full((max_iter + 1, B), np.nan)
+    active = torch.arange(B, device=device)
+    eye = torch.eye(N * k, dtype=X.dtype, device=device)
+    for it in range(max_iter + 1):
+        w = [t[active] for t in W]
+        loss, R, grad_norm, K = _grad_norm_and_ntk(X, Y, *w, want_kernel=it < max_iter)
+        history[it, active.cpu().numpy()] = loss.cpu().numpy()
+        stall = _stalled(history, it, active, ftol)
+        stalled[active[stall].cpu().numpy()] = True
+        done = (grad_norm <= gtol) | stall
+        n_iter[active[done].cpu().numpy()] = it
+        if it == max_iter or bool(done.all()):
+            break
+        keep = ~done
+        active, loss, R, K, w = active[keep], loss[keep], R[keep], K[keep], [t[keep] for t in w]
+        if it == 0:  # mu0 is relative to the scale of K
+            mu[active] = float(mu0) * K.diagonal(dim1=1, dim2=2).mean(dim=1)
+        m = mu[active]
+        A = K + m[:, None, None] * eye
+        chol, info = torch.linalg.cholesky_ex(A)
+        for _ in range(_MAX_DAMPING_RAISES):  # K is positive semi-definite, so this only guards against rounding
+            if not bool((info > 0).any()):
+                break
+            bump = torch.where(info > 0, 9.0 * m, torch.zeros_like(m))
+            A.diagonal(dim1=1, dim2=2).add_(bump[:, None])
+            m = m + bump
+            chol, info = torch.linalg.cholesky_ex(A)
+        failed = info > 0  # only with a non-finite K (overflow): stop those networks, unconverged
+        if bool(failed.any()):
+            n_iter[active[failed].cpu().numpy()] = it
+            keep = ~failed
+            active, loss, R, K, chol, m, w = active[keep], loss[keep], R[keep], K[keep], chol[keep], m[keep], [t[keep] for t in w]
+            if len(active) == 0:
+                break
+        b = len(active)
+        r = R.reshape(b, N * k, 1)
+        alpha = torch.cholesky_solve(r, chol)  # (b, Nk, 1)
+        # The linearised residual after the step, r + J p = r - K alpha, gives the predicted loss.
+        predicted = ((r - K @ alpha) ** 2).mean(dim=(1, 2))
+        a = alpha.view(b, N, k)
+        W1a, b1a, W2a, b2a = w
+        h = torch.tanh(torch.baddbmm(b1a[:, None, :], X.expand(b, N, d), W1a))
+        dU = Xt.T @ ((1.0 - h * h) * (a @ W2a.transpose(1, 2)))  # (b, d+1, M): J_U^T alpha
+        dV = torch.cat([h, h.new_ones(b, N, 1)], dim=2).transpose(1, 2) @ a  # (b, M+1, k): J_V^T alpha
+        trial = [W1a - dU[:, :d], b1a - dU[:, d], W2a - dV[:, :-1], b2a - dV[:, -1]]
+        new_loss = mlp_mse(X, Y, *trial)
+        rho = (loss - new_loss) / (loss - predicted)
+        accept = (new_loss < loss) & torch.isfinite(new_loss)
+        for t, old, new in zip(W, w, trial):
+            t[active] = torch.where(accept.view(-1, *[1] * (new.ndim - 1)), new, old)
+        m = torch.where(rho > 0.75, m / 3.0, torch.where(rho < 0.25, 4.0 * m, m))
+        mu[active] = m.clamp(1e-15, 1e10)
+
+    loss, _, grad_norm, _ = _grad_norm_and_ntk(X, Y, *W, want_kernel=False)
+    return NewtonResult(
+        weights=tuple(W),
+        loss=loss.cpu().numpy(),
+        grad_norm=grad_norm.cpu().numpy(),
+        min_eigenvalue=np.full(B, np.nan),
+        n_iter=n_iter,
+        converged=(grad_norm <= gtol).cpu().numpy(),
+        loss_history=history,
+        stalled=stalled & (grad_norm > gtol).cpu().numpy(),
     )

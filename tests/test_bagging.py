@@ -123,6 +123,8 @@ def test_bagged_ols_variance_full_subsets_and_bad_input(rng):
         bagged_ols_variance(X, X, -1.0, rng=rng)
     with pytest.raises(ValueError, match="n_subsets"):
         bagged_ols_variance(X, X, 1.0, n_subsets=3, rng=rng)
+    with pytest.raises(ValueError, match="multiple of n_groups"):
+        bagged_ols_variance(X, X, 1.0, n_subsets=45, n_groups=20, rng=rng)  # would silently use 40
     with pytest.raises(ValueError, match="full column rank"):
         bagged_ols_variance(X, X, 1.0, subset_fraction=0.2, rng=rng)
     with pytest.raises(TypeError, match="rng"):

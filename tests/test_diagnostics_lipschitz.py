@@ -12,7 +12,7 @@ from nntheory.diagnostics.lipschitz import (
     optimized_secant_lower_bound,
     secant_lower_bound,
 )
-from nntheory.models.residual import ResidualNet
+from nntheory.models.residual import ResidualBlock, ResidualNet
 
 
 def test_linear_map_lower_and_upper_equal_the_spectral_norm(generator):
@@ -116,3 +116,33 @@ def test_maps_and_points_are_checked(generator):
         optimized_secant_lower_bound(net, x, offset=0.0)
     with pytest.raises(TypeError, match="^module must be a torch.nn.Module"):
         lipschitz_upper_bound("net")
+
+
+def _all_patterns(n):
+    """Every diagonal 0/1 activation pattern of n units, as rows, shape (2**n, n)."""
+    return torch.tensor([[(k >> j) & 1 for j in range(n)] for k in range(2**n)], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_half_split_bound_covers_every_activation_pattern(seed):
+    # The ResNet page, (c): ||I + W2 D W1|| <= ||I + W2 W1 / 2|| + 1/2 for every 0/1 diagonal D
+    # when ||W1|| = ||W2|| = 1. Oracle: all 2^10 patterns enumerated.
+    gen = torch.Generator().manual_seed(seed)
+    block = ResidualBlock(4, hidden=10, generator=gen).double()
+    W1, W2 = (block.branch[i].effective_weight().detach() for i in (0, 2))
+    norms = torch.linalg.matrix_norm(torch.eye(4, dtype=torch.float64) + torch.einsum("ij,nj,jk->nik", W2, _all_patterns(10), W1), ord=2)
+    bound = float(torch.linalg.matrix_norm(torch.eye(4, dtype=torch.float64) + 0.5 * W2 @ W1, ord=2)) + 0.5
+    assert float(norms.max()) <= bound * (1 + 1e-12)
+    assert bound <= 2 + 1e-12
+
+
+@pytest.mark.parametrize("c", [0.0, 0.3, 0.9])
+def test_scaled_branch_is_bi_lipschitz(c):
+    # The ResNet page, (a): with Lip(F) <= c < 1 every Jacobian I + J_F has singular values in [1 - c, 1 + c].
+    # Oracle: smallest and largest singular values over all 2^8 activation patterns.
+    gen = torch.Generator().manual_seed(7)
+    block = ResidualBlock(3, hidden=8, branch_scale=c, generator=gen).double()
+    W1, W2 = (block.branch[i].effective_weight().detach() for i in (0, 2))
+    sv = torch.linalg.svdvals(torch.eye(3, dtype=torch.float64) + torch.einsum("ij,nj,jk->nik", W2, _all_patterns(8), W1))
+    assert float(sv.min()) >= 1 - c - 1e-12 and float(sv.max()) <= 1 + c + 1e-12
+    assert lipschitz_upper_bound(block) == pytest.approx(1 + c, abs=1e-12)

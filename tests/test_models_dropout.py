@@ -80,6 +80,8 @@ def test_all_masks_and_probabilities():
         all_masks(0)
     with pytest.raises(ValueError, match="masks"):
         mask_probabilities(torch.ones(3), 0.5)
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        mask_probabilities(torch.full((2, 3), 0.5), 0.5)  # not keep indicators: the formula would be meaningless
 
 
 @pytest.mark.parametrize("p_keep", [0.5, 0.8])
@@ -155,5 +157,5 @@ def test_numpy_scalars_and_bad_arguments():
         dropout_mask((2, 3), 0.5, device="gpu7")
     with pytest.raises(TypeError, match="^x must be a torch tensor, got a numpy array"):
         layer(np.ones(3))
-    with pytest.raises(ValueError, match="^masks must hold 0 and 1 only"):
+    with pytest.raises(ValueError, match="^masks must hold only 0 and 1"):
         mask_probabilities(torch.full((2, 3), 0.5), 0.5)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -91,3 +92,25 @@ def test_inputs_are_checked():
     with pytest.raises(ValueError, match="^y must be finite"):
         gaussian_nll(torch.zeros(2), torch.ones(2), torch.tensor([0.0, float("nan")]))
     assert math.isnan(gaussian_nll(torch.tensor([float("nan"), 0.0]), torch.ones(2), torch.zeros(2)).item())  # a diverged model's loss
+
+
+def test_nll_gradient_in_the_mean_is_the_residual_over_the_variance(generator):
+    # The heteroscedastic page, (e) item 4: d/d mean_i of the mean NLL = (mean_i - y_i) / (N var_i).
+    mean = torch.randn(40, generator=generator, dtype=torch.float64, requires_grad=True)
+    var = torch.rand(40, generator=generator, dtype=torch.float64) + 0.05
+    y = torch.randn(40, generator=generator, dtype=torch.float64)
+    gaussian_nll(mean, var, y).backward()  # oracle: autograd
+    torch.testing.assert_close(mean.grad, (mean.detach() - y) / var / 40, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("mu, s, f", [(0.0, 1.0, 0.0), (1.0, 0.5, 1.3), (-2.0, 0.2, -1.0)])
+def test_nll_optimal_variance_is_variance_plus_squared_bias(mu, s, f):
+    # The page's (e) item 3: for y ~ N(mu, s^2) and a fixed mean f, the expected NLL
+    # 0.5 log v + E[(y - f)^2] / (2 v) is minimised at v = s^2 + (f - mu)^2.
+    # Oracle: the expectation by Gauss-Hermite quadrature, minimised on a fine grid.
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)  # for the weight exp(-z^2 / 2)
+    weights = weights / weights.sum()
+    y = mu + s * nodes
+    v = np.linspace(0.01, 3.0, 299_001)
+    expected = 0.5 * np.log(v) + np.sum(weights * (y - f) ** 2) / (2 * v)
+    assert v[np.argmin(expected)] == pytest.approx(s**2 + (f - mu) ** 2, abs=1e-5)

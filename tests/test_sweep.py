@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from nntheory.data.teacher_student import make_teacher, sample_teacher_student
-from nntheory.sweep import _train_stack, init_mlp, mlp_n_params, train_mlp_loop, train_mlp_sweep
+from nntheory.sweep import _activation_and_slope, _Stacks, _train_stacks, init_mlp, mlp_n_params, plan_buckets, train_mlp_loop, train_mlp_sweep
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def test_sweep_equals_loop(data, optimizer, lr, schedule, activation):
     seeds = [0, 0, 1, 2, 5]
     kw = dict(n_steps=400, lr=lr, optimizer=optimizer, schedule=schedule, activation=activation, record_every=50)
     loop = train_mlp_loop(data.X_train, data.y_train, data.X_test, data.y_test, widths, seeds, **kw)
-    for n_buckets in (1, 2):
+    for n_buckets in (1, 2, "auto"):
         batched = train_mlp_sweep(data.X_train, data.y_train, data.X_test, data.y_test, widths, seeds, n_buckets=n_buckets, **kw)
         np.testing.assert_array_equal(batched.widths, widths)
         np.testing.assert_array_equal(batched.steps, loop.steps)
@@ -37,14 +37,67 @@ def test_sweep_equals_loop(data, optimizer, lr, schedule, activation):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "gd"])
-def test_padded_weights_stay_exactly_zero(data, optimizer):
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_padded_weights_stay_exactly_zero(data, optimizer, activation, monkeypatch):
     """The padded hidden units of narrow models keep zero in- and outgoing weights after training."""
     widths = np.array([2, 5, 9])
-    *_, (W1, b1, W2, b2) = _train_stack(data.X_train, data.y_train, data.X_test, data.y_test, widths, np.zeros(3, int),
-                                        200, 1e-2, optimizer, "constant", "tanh", 50, "cpu")
+    stacks = [np.arange(3)]  # one stack padded to width 9
+    kept = []
+    original = _Stacks.unpadded
+
+    def keep(self, n, w):  # capture the padded buffers at the end of training
+        kept.append([t.clone() for t in self.params[0]])
+        return original(self, n, w)
+
+    monkeypatch.setattr(_Stacks, "unpadded", keep)
+    _train_stacks(data.X_train, data.y_train, data.X_test, data.y_test, widths, np.zeros(3, int), stacks,
+                  200, 1e-2, optimizer, "constant", activation, 50, "cpu")
+    W1t, b1, W2t, b2 = kept[0]  # (B, M, d), (B, M), (B, k, M), (B, k)
     for i, m in enumerate(widths):
-        assert torch.all(W1[i, :, m:] == 0) and torch.all(b1[i, m:] == 0) and torch.all(W2[i, m:, :] == 0)
-        assert torch.all(W2[i, :m, :] != 0)  # the real units did train
+        assert torch.all(W1t[i, m:] == 0) and torch.all(b1[i, m:] == 0) and torch.all(W2t[i, :, m:] == 0)
+        assert torch.all(W2t[i, :, :m] != 0)  # the real units did train
+
+
+def test_stacked_gradient_against_autograd(data):
+    """The hand-written loss and gradient of stacked models (at their initial weights) equal torch.autograd's."""
+    widths, seeds = np.array([1, 4, 7, 7]), np.array([3, 1, 0, 2])
+    for activation, sigma in (("tanh", torch.tanh), ("relu", torch.relu)):
+        S = _Stacks(widths, seeds, [np.array([1, 0]), np.array([2, 3])], 10, 5, torch.float64, "cpu")
+        losses = torch.cat(S.losses(data.X_train.T.contiguous(), data.y_train.T.contiguous(), *_activation_and_slope(activation)))
+        norms = torch.cat(S.grad_norms())
+        for j, (i, params) in enumerate(zip([1, 0, 2, 3], [p for idx in S.stacks for p in _unpadded(S, idx, widths)])):
+            params = [t.clone().requires_grad_() for t in params]
+            loss = ((sigma(data.X_train @ params[0] + params[1]) @ params[2] + params[3] - data.y_train) ** 2).mean()
+            grads = torch.autograd.grad(loss, params)
+            assert losses[j].item() == pytest.approx(loss.item(), rel=1e-13)
+            assert norms[j].item() == pytest.approx(torch.sqrt(sum((g**2).sum() for g in grads)).item(), rel=1e-12)
+
+
+def _unpadded(S, idx, widths):
+    s = next(q for q, stack in enumerate(S.stacks) if np.array_equal(stack, idx))
+    W1t, b1, W2t, b2 = S.params[s]
+    return [(W1t[j, :widths[i]].T, b1[j, :widths[i]], W2t[j, :, :widths[i]].T, b2[j]) for j, i in enumerate(idx)]
+
+
+def test_plan_buckets_is_the_cheapest_partition():
+    """The dynamic programme against brute force over every split of a short sorted list."""
+    import itertools
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        widths = rng.integers(1, 60, size=7)
+        overhead, extra = float(rng.uniform(0, 200)), float(rng.uniform(0, 50))
+        ws = np.sort(widths)
+
+        def cost(parts):
+            return sum(overhead + len(p) * (p.max() + extra) for p in parts)
+
+        brute = min(cost(np.split(ws, cuts)) for r in range(len(ws)) for cuts in itertools.combinations(range(1, len(ws)), r))
+        stacks = plan_buckets(widths, overhead=overhead, extra=extra)
+        assert sorted(np.concatenate(stacks).tolist()) == list(range(len(widths)))
+        assert cost([widths[idx] for idx in stacks]) == pytest.approx(brute, rel=1e-12)
+    # The limits: no overhead gives one stack per distinct width, a huge overhead one stack.
+    assert len(plan_buckets([2, 2, 3, 5, 5, 5], overhead=0.0)) in (3, 6)
+    assert len(plan_buckets([2, 3, 5], overhead=1e9)) == 1
 
 
 def test_newton_phase_sweep_equals_loop_and_converges(data):
@@ -59,6 +112,10 @@ def test_newton_phase_sweep_equals_loop_and_converges(data):
     np.testing.assert_allclose(batched.test_loss, loop.test_loss, rtol=1e-6)
     np.testing.assert_array_equal(batched.newton_iter, loop.newton_iter)
     assert np.all(batched.grad_norm <= 1e-9) and np.all(batched.newton_iter > 0)
+    assert not batched.newton_stalled.any()
+    # Widths 3 and 6 (P = 53, 101 < Nk = 200) were refined by Newton's method, which reports the Hessian's smallest
+    # eigenvalue; width 20 (P = 325 >= 200) by Gauss-Newton, which does not.
+    assert np.all(np.isfinite(batched.min_eigenvalue[:3])) and np.isnan(batched.min_eigenvalue[3])
     # The reported gradient norm is that of the returned weights (autograd, independent of newton.py).
     for (W1, b1, W2, b2), g_reported in zip(batched.weights, batched.grad_norm):
         params = [t.clone().requires_grad_() for t in (W1, b1, W2, b2)]
@@ -108,6 +165,12 @@ def test_bad_input(data):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, optimizer="sgd")
     with pytest.raises(ValueError, match="n_buckets"):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, n_buckets=0)
+    with pytest.raises(ValueError, match="n_buckets"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, n_buckets="fast")
+    with pytest.raises(ValueError, match="overhead"):
+        plan_buckets([2, 3], overhead=float("nan"))
+    with pytest.raises(ValueError, match="widths"):
+        plan_buckets([])
     with pytest.raises(ValueError, match="schedule"):
         train_mlp_loop(*args, [2], [0], n_steps=1, lr=0.1, schedule="step")
     with pytest.raises(ValueError, match="lr"):
@@ -118,5 +181,7 @@ def test_bad_input(data):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, newton_iter=5)
     with pytest.raises(ValueError, match="gtol"):
         train_mlp_loop(*args, [2], [0], n_steps=1, lr=0.1, activation="tanh", newton_iter=5, gtol=0.0)
+    with pytest.raises(ValueError, match="ftol"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, activation="tanh", newton_iter=5, ftol=-0.1)
     with pytest.raises(ValueError, match="same number of samples"):
         train_mlp_sweep(data.X_train, data.y_test, data.X_test, data.y_test, [2], [0], n_steps=1, lr=0.1)

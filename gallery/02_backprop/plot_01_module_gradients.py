@@ -11,9 +11,9 @@ softmax followed by the cross-entropy loss, whose combination collapses to
 it in :mod:`nntheory.numpy_nn`, and compare every gradient with
 ``torch.autograd`` in float64 over many random shapes: every difference
 stays below the standard bound on the rounding error of the sums involved.
-We also follow the answer sheet's derivation of (e) line by line: it reaches
-the right result through three slips and a misread product, which we
-locate numerically.
+We also check the answer sheet's formulas: (a)-(d) are right, and its
+derivation of (e), followed line by line, reaches the right result through
+three slips and a misread product, which we locate numerically.
 """
 
 # %%
@@ -149,6 +149,45 @@ for module, torch_fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.n
         assert diff == 0, diff  # the mask product is exact
     else:
         assert rounding_ratio(ours, X_t.grad.numpy(), 4 * EPS * np.abs(Y_bar)) <= 1, diff
+
+# %%
+# The answer sheet's (a)-(d)
+# --------------------------
+# The sheet uses the same conventions (:math:`Y = XW^\top + B`, rows are
+# samples), and its (a), (c) and (d) are right, derivations included:
+# :math:`\partial L/\partial W = (\partial L/\partial Y)^\top X`,
+# :math:`\partial L/\partial X = (\partial L/\partial Y)\,W` and
+# :math:`\partial L/\partial X = \partial L/\partial Y \circ h'(X)`. Its (b)
+# reaches the right result, the column sums of :math:`\partial L/\partial Y`,
+# with two blemishes of notation: it indexes the vector
+# :math:`\partial L/\partial b` with two indices, :math:`[\cdot]_{mn}`,
+# although only :math:`n` occurs in the derivation, and it writes the
+# result as :math:`\mathbf 1\,\partial L/\partial Y`, where :math:`\mathbf 1`
+# must be a *row* of :math:`S` ones (our :math:`\mathbf 1^\top`) for the
+# product to be defined. We evaluate the four formulas as the sheet writes
+# them, on a new random layer, against autograd.
+sheet_rng = np.random.default_rng(SEED + 2)  # own generator: the draws below stay as they were
+lin_s = numpy_nn.Linear(M, N, rng=sheet_rng)
+X_s, Yb_s = sheet_rng.standard_normal((S, M)), sheet_rng.standard_normal((S, N))
+W_s = lin_s.params["weight"]
+X_t = torch.tensor(X_s, requires_grad=True)
+W_t = torch.tensor(W_s, requires_grad=True)
+b_t = torch.zeros(N, dtype=torch.float64, requires_grad=True)
+(torch.nn.functional.linear(X_t, W_t, b_t) * torch.from_numpy(Yb_s)).sum().backward()
+Yb_d = sheet_rng.standard_normal((S, M))  # an upstream gradient for (d), of the activation's shape
+Xe_t = torch.tensor(X_s, requires_grad=True)
+(torch.nn.functional.elu(Xe_t) * torch.from_numpy(Yb_d)).sum().backward()
+h_prime = np.where(X_s > 0, 1.0, np.exp(np.minimum(X_s, 0)))  # ELU, alpha = 1
+sheet_formulas = {
+    "(a) (dL/dY)^T X": (Yb_s.T @ X_s, W_t.grad, S * EPS * np.abs(Yb_s).T @ np.abs(X_s)),
+    "(b) 1 dL/dY, 1 a row": (np.ones((1, S)) @ Yb_s, b_t.grad[None, :], S * EPS * np.abs(Yb_s).sum(axis=0)),
+    "(c) (dL/dY) W": (Yb_s @ W_s, X_t.grad, N * EPS * np.abs(Yb_s) @ np.abs(W_s)),
+    "(d) dL/dY o h'(X)": (Yb_d * h_prime, Xe_t.grad, 4 * EPS * np.abs(Yb_d)),
+}
+for name, (formula, ref, bound) in sheet_formulas.items():
+    ratio = rounding_ratio(formula, ref.numpy(), bound)
+    print(f"sheet {name:22s} max |formula - autograd| / rounding bound = {ratio:.2f}")
+    assert ratio <= 1, (name, ratio)  # the sheet's (a)-(d) results are right
 
 # %%
 # (e) Softmax followed by cross-entropy
@@ -321,12 +360,14 @@ assert steps_broken == {"(Y o T) 11^T": ["1->2", "2->3", "3->4", "5->6"],
 # batch sizes :math:`S` from 1 to 64, widths from 1 to 50 and
 # :math:`K` from 2 to 50 classes, for every module on its own: the linear
 # layer, both activations, the standalone
-# :class:`~nntheory.numpy_nn.Softmax` with an arbitrary (Gaussian) upstream
-# gradient, so the full Jacobian formula is tested and not only its
-# cross-entropy special case, the standalone
-# :class:`~nntheory.numpy_nn.CrossEntropy`, and the fused module. For each
-# gradient we record the largest absolute difference from autograd and its
-# ratio to the rounding bound.
+# :class:`~nntheory.numpy_nn.Softmax`, the standalone
+# :class:`~nntheory.numpy_nn.CrossEntropy`, and the fused module. Every
+# module that takes an upstream gradient gets an arbitrary one, Gaussian and
+# drawn independently of the module's input: for the softmax that tests the
+# full Jacobian formula and not only its cross-entropy special case, and for
+# the activations it is what makes the check able to fail (next section).
+# For each gradient we record the largest absolute difference from autograd
+# and its ratio to the rounding bound.
 def module_differences(S, M, N, K):
     """(max |numpy - autograd|, that difference / rounding bound) per gradient, at one shape."""
     out = {}
@@ -345,12 +386,13 @@ def module_differences(S, M, N, K):
         "Linear db": (lin.grads["bias"], b_t.grad, S * EPS * absY.sum(axis=0)),
         "Linear dX": (X_bar, X_t.grad, N * EPS * absY @ np.abs(lin.params["weight"])),
     }
+    G_act = rng.standard_normal(X.shape)  # upstream gradient, independent of X
     for module, fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.nn.functional.elu)]:
         module.forward(X)
         X_t = torch.tensor(X, requires_grad=True)
-        (fn(X_t) * torch.from_numpy(X)).sum().backward()  # upstream gradient: X itself
+        (fn(X_t) * torch.from_numpy(G_act)).sum().backward()
         # |h'| <= 1: a few roundings of |upstream| (ReLU's exactness is asserted below)
-        checks[f"{type(module).__name__} dX"] = (module.backward(X), X_t.grad, 4 * EPS * np.abs(X))
+        checks[f"{type(module).__name__} dX"] = (module.backward(G_act), X_t.grad, 4 * EPS * np.abs(G_act))
     # softmax alone, arbitrary upstream gradient G
     Z = 3 * rng.standard_normal((S, K))
     G = rng.standard_normal((S, K))
@@ -403,7 +445,8 @@ assert diffs[:, names.index("ReLU dX")].max() == 0
 # asserted above). All lie below 1. Ratios that are exactly zero (ReLU's
 # mask always; others when both programs happen to round identically) have
 # no place on a log axis: they are drawn as open circles on the separate
-# row at the bottom, labelled "exact 0".
+# row at the bottom, labelled "exact 0", with the number of such shapes
+# (of 40) written under each column's circles.
 fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
 colours = plt.get_cmap("tab10").colors
 ZERO_ROW = 1e-5
@@ -413,10 +456,13 @@ for j, name in enumerate(names):
     ax.scatter(j + jitter[nonzero], ratios[nonzero, j], s=18, color=colours[j], alpha=0.8)
     ax.scatter(j + jitter[~nonzero], np.full((~nonzero).sum(), ZERO_ROW), s=18,
                facecolors="none", edgecolors=colours[j], alpha=0.8)
+    if (~nonzero).any():  # overlapping circles: say how many
+        ax.text(j, 4.5e-6, f"{(~nonzero).sum()}x", ha="center", va="center", fontsize=10,
+                color=colours[j], fontweight="bold")
 ax.axhline(1.0, color="0.3", ls="--", lw=1, label="rounding bound (ratio 1)")
 ax.axhline(2.5e-5, color="0.6", lw=0.8)  # separates the exact-zero row from the log axis
 ax.set_yscale("log")
-ax.set_ylim(6e-6, 3)
+ax.set_ylim(3e-6, 3)
 ax.set_yticks([ZERO_ROW, 1e-4, 1e-3, 1e-2, 1e-1, 1],
               ["exact 0", "$10^{-4}$", "$10^{-3}$", "$10^{-2}$", "$10^{-1}$", "1"])
 ax.minorticks_off()
@@ -427,6 +473,53 @@ ax.set_title("Hand-written backward passes match autograd to rounding error "
 ax.legend(fontsize=10, loc="lower right")
 plt.show()
 assert ratios[ratios > 0].min() > ZERO_ROW * 4, "a ratio would fall into the exact-0 row"
+n_exact = (ratios == 0).sum(axis=0)
+print("shapes with an exact-0 ratio, per gradient: "
+      + ", ".join(f"{n} {k}" for n, k in zip(n_exact, names)))
+assert n_exact[names.index("ReLU dX")] == len(records)  # ReLU's mask: every shape
+
+# %%
+# Can these checks fail?
+# ----------------------
+# A check is only worth something if a wrong implementation fails it. The
+# choice of upstream gradient matters here: with the input itself as upstream
+# gradient (:math:`\bar Y = X`), three plausible bugs give exactly the right
+# answer, because :math:`X\circ\mathbb 1[X>0] = \max(X, 0) = \text{ReLU}(X)`
+# and ELU's :math:`h'(X)\circ X` is the same whichever of the two factors the
+# derivative is read from:
+#
+# * a ReLU backward returning :math:`\max(\bar Y, 0)`;
+# * a ReLU backward returning the forward output :math:`\max(X, 0)`;
+# * an ELU backward computing :math:`h'(\bar Y)\circ\bar Y`, the derivative
+#   at the upstream gradient instead of at the cached input.
+#
+# With an independent Gaussian :math:`\bar Y`, as in the sweep above, each
+# misses the rounding bound by many orders of magnitude.
+def elu_grad(x):
+    return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))  # alpha = 1
+
+
+mutants = {
+    "ReLU: max(dout, 0)": (torch.relu, lambda X, G: np.maximum(G, 0)),
+    "ReLU: forward output": (torch.relu, lambda X, G: np.maximum(X, 0)),
+    "ELU: h'(dout) o dout": (torch.nn.functional.elu, lambda X, G: elu_grad(G) * G),
+}
+rng_mutants = np.random.default_rng(SEED + 1)  # own generator: the draws below stay as they were
+X = rng_mutants.standard_normal((S, M))
+G = rng_mutants.standard_normal((S, M))
+print(f"{'wrong backward':22s} {'ratio, upstream = X':>20s} {'ratio, Gaussian upstream':>25s}")
+mutant_ratios = {}
+for name, (fn, wrong) in mutants.items():
+    row = []
+    for upstream in (X, G):
+        X_t = torch.tensor(X, requires_grad=True)
+        (fn(X_t) * torch.from_numpy(upstream)).sum().backward()
+        row.append(rounding_ratio(wrong(X, upstream), X_t.grad.numpy(), 4 * EPS * np.abs(upstream) + 1e-300))
+    mutant_ratios[name] = row
+    print(f"{name:22s} {row[0]:20.2f} {row[1]:25.1e}")
+# with upstream = X every bug passes the check; with a Gaussian upstream every bug fails it
+assert all(r[0] <= 1 for r in mutant_ratios.values()), mutant_ratios
+assert all(r[1] > 1e6 for r in mutant_ratios.values()), mutant_ratios
 
 # %%
 # Why the fused module: the log-sum-exp trick
@@ -498,6 +591,9 @@ plt.show()
 #   :math:`\partial L/\partial b = \mathbf 1^\top \bar Y`,
 #   :math:`\partial L/\partial X = \bar Y W`.
 # * (d) For an elementwise activation, :math:`\partial L/\partial X = \bar Y \circ h'(X)`.
+# * The answer sheet's (a)-(d) are right; its (b) only writes the vector
+#   :math:`\partial L/\partial b` with two indices and needs its
+#   :math:`\mathbf 1` read as a row of ones.
 # * (e) Softmax followed by mean cross-entropy gives
 #   :math:`\partial L/\partial Z = \frac1S (Y - T)`, so :math:`\alpha = 1/S` and
 #   :math:`M = Y - T`; on the way, :math:`\partial L/\partial Y = -\frac1S T\oslash Y`,
@@ -509,7 +605,10 @@ plt.show()
 # * Over 40 random shapes every hand-written gradient, the standalone softmax
 #   with an arbitrary upstream gradient and the standalone cross-entropy
 #   included, agrees with ``torch.autograd`` within the rounding bound of
-#   its sums (every printed ratio is at most 1), and ReLU's exactly.
+#   its sums (every printed ratio is at most 1), and ReLU's exactly. The
+#   upstream gradients are random and independent of the inputs: with the
+#   input itself as upstream gradient, three plausible wrong activation
+#   backward passes would pass the same check.
 # * Fusing softmax and cross-entropy is not only shorter to differentiate; with
 #   the log-sum-exp trick the loss stays finite where the literal formula
 #   overflows or takes the logarithm of 0.

@@ -32,6 +32,10 @@ Monte Carlo dropout loss and against dropout training itself.
 #
 #    \E[R_{ij}R_{ik}] = \delta_{jk}\, p + (1-\delta_{jk})\, p^2
 #                    = p^2 + p(1-p)\,\delta_{jk} .
+#
+# The first step is an identity, checked on every draw; the three moments
+# are then estimated from separate columns of independent draws, so that
+# each Monte Carlo check can fail on its own.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -43,8 +47,10 @@ rng = np.random.default_rng(SEED)
 p = 0.6  # keep probability p_keep, the sheet's p
 
 n_draws = 200_000
-R = rng.random((n_draws, 2)) < p  # two entries R_ij, R_ik of one row, 200k draws
-for label, draws, exact in (("E[R_ij]     ", R[:, 0], p), ("E[R_ij R_ij]", R[:, 0] * R[:, 0], p), ("E[R_ij R_ik]", R[:, 0] * R[:, 1], p**2)):
+R = (rng.random((n_draws, 4)) < p).astype(float)  # four independent columns of entries R_ij, 200k draws each
+assert np.array_equal(R * R, R), "R_ij R_ij = R_ij"  # the identity, on all 800k entries
+for label, draws, exact in (("E[R_ij]     ", R[:, 0], p), ("E[R_ij R_ij]", R[:, 1] * R[:, 1], p),
+                            ("E[R_ij R_ik]", R[:, 2] * R[:, 3], p**2)):
     se = np.sqrt(exact * (1 - exact) / n_draws)  # a Bernoulli(exact) mean
     print(f"{label}: Monte Carlo {draws.mean():.4f}   exact {exact:.4f}   |diff| / std. error {abs(draws.mean() - exact) / se:.2f}")
     assert abs(draws.mean() - exact) < 4 * se, (label, draws.mean(), exact)  # within 4 standard errors
@@ -118,32 +124,90 @@ for trial in range(3):
 # usual standardisation), so every feature is shrunk by the same rule
 # whatever its scale, and the penalty vanishes as :math:`p \to 1`.
 #
+# This reading is not ours. Srivastava et al. (2014, Section 9.1, "Linear
+# Regression", in their section on marginalising dropout) derive the same
+# expected loss, written :math:`\|y - pXw\|^2 + p(1-p)\|\Gamma w\|^2` with
+# their :math:`\Gamma = \operatorname{diag}(X^\top X)^{1/2}` (the square root
+# of ours), call it ridge regression with a particular form of
+# :math:`\Gamma`, and absorb :math:`p` into the weights to get the constant
+# :math:`(1-p)/p`. Wager, Wang and Liang (2013, "Dropout training as
+# adaptive regularization") generalise it: for generalised linear models
+# the dropout penalty is, to first order, an L2 penalty on features
+# normalised by the diagonal of the Fisher information, an *adaptive*
+# ridge. For least squares that diagonal is proportional to
+# :math:`\operatorname{diag}(X^\top X)`, and because the loss is quadratic
+# the first-order statement is exact: the unit-norm ridge above.
+#
 # Two numerical checks that do not use the formula. (1) The *Monte Carlo*
 # dropout loss :math:`\frac1S\sum_{s=1}^S J(w; R^{(s)})` over :math:`S` fixed
 # masks is an ordinary least-squares problem in the stacked design
 # :math:`[R^{(1)}\odot X; \dots; R^{(S)}\odot X]`; its minimiser must approach
-# :math:`w^\star` as :math:`S` grows, with error :math:`O(S^{-1/2})`.
-# (2) Dropout *training*: stochastic gradient descent on :math:`J` with a
-# fresh mask every step and a decaying step size, and the average of its
-# second half of iterates. For (1) we average the squared error over 10
-# independent sets of masks per :math:`S` and fit the slope of its root on a
-# log-log scale, from :math:`S = 100` on (the rate is asymptotic, so the
-# smallest :math:`S` is left out of the fit).
+# :math:`w^\star` as :math:`S` grows. (2) Dropout *training*: stochastic
+# gradient descent on :math:`J` with a fresh mask every step and a decaying
+# step size, and the average of its second half of iterates.
+#
+# For (1) theory gives more than a rate. Write :math:`A_s = R^{(s)}\odot X`;
+# the minimiser :math:`w_{\mathrm{MC}} = (\sum_s A_s^\top A_s)^{-1}\sum_s
+# A_s^\top y` is a ratio of two Monte Carlo averages. Since :math:`w^\star`
+# minimises the expected loss, the per-mask gradient
+# :math:`g_s = A_s^\top(y - A_s w^\star)` has mean zero, and
+# :math:`w_{\mathrm{MC}} - w^\star = (\frac1S\sum_s A_s^\top A_s)^{-1}\,\frac1S\sum_s g_s
+# \approx G^{-1}\,\frac1S\sum_s g_s` with
+# :math:`G = \E[A_s^\top A_s] = p^2X^\top X + p(1-p)\Gamma`, so
+#
+# .. math::
+#
+#    S\,\E\|w_{\mathrm{MC}} - w^\star\|^2 \to C = \operatorname{tr}(G^{-1} V G^{-1}),
+#    \qquad V = \operatorname{Cov}(g_s),
+#
+# the root mean square error falls like :math:`\sqrt{C/S}`, with corrections
+# of relative order :math:`1/S` (a ratio estimator is biased at that
+# order). The rows of a mask are independent, so :math:`V` is the sum over
+# samples of the covariance of one row's term, which we compute exactly by
+# enumerating the :math:`2^5 = 32` masks of a row (this also checks
+# :math:`G` and :math:`\E[g_s] = 0` to rounding). Then we measure
+# :math:`S\,\|w_{\mathrm{MC}} - w^\star\|^2 / C` over many independent sets of
+# :math:`S` masks and assert its mean within four standard errors of 1 at
+# every :math:`S`: a check of the constant, not only of the slope, with no
+# fitted parameter. No :math:`1/S` correction is visible at these :math:`S`,
+# even at :math:`S = 10`: every measured ratio is within four standard
+# errors of 1.
+from itertools import product  # noqa: E402
+
 w_star = dropout_ridge_solution(X, y, p)
-sizes = [10, 100, 1_000, 10_000]
-errors = []
-for S in sizes:
-    sq = []
-    for _ in range(10):
+row_masks = np.array(list(product([0.0, 1.0], repeat=n_features)))  # all 32 masks of one row, (32, n_features)
+row_prob = p ** row_masks.sum(1) * (1 - p) ** (n_features - row_masks.sum(1))  # (32,)
+G, V, mean_g = np.zeros((n_features, n_features)), np.zeros((n_features, n_features)), np.zeros(n_features)
+for x_i, y_i in zip(X, y):
+    a_i = row_masks * x_i  # the row under each mask, (32, n_features)
+    g_i = a_i * (y_i - a_i @ w_star)[:, None]  # its gradient term, (32, n_features)
+    G += np.einsum("m,mj,mk->jk", row_prob, a_i, a_i)
+    mean_g += row_prob @ g_i
+    V += np.einsum("m,mj,mk->jk", row_prob, g_i, g_i) - np.outer(row_prob @ g_i, row_prob @ g_i)
+G_inv = np.linalg.inv(G)
+C = np.trace(G_inv @ V @ G_inv)
+gram = X.T @ X
+print(f"enumeration: max |G - (p^2 X^T X + p(1-p) Gamma)| = {np.abs(G - p**2 * gram - p * (1 - p) * np.diag(np.diag(gram))).max():.1e}, "
+      f"|E[g_s]| = {np.linalg.norm(mean_g):.1e}; C = tr(G^-1 V G^-1) = {C:.4f}")
+np.testing.assert_allclose(G, p**2 * gram + p * (1 - p) * np.diag(np.diag(gram)), rtol=1e-12)  # E[A^T A] from E[R R]
+assert np.linalg.norm(mean_g) < 1e-10 * np.linalg.norm(X.T @ y), mean_g  # w* zeroes the expected gradient
+
+sizes, n_sets = [10, 100, 1_000, 10_000], [400, 400, 100, 20]
+errors, error_se = [], []
+for S, n in zip(sizes, n_sets):
+    ratio = []  # S |w_MC - w*|^2 / C, one per independent set of S masks
+    for _ in range(n):
         masks = rng.random((S, n_samples, n_features)) < p
         A = (masks * X).reshape(S * n_samples, n_features)
-        w_mc = np.linalg.lstsq(A, np.tile(y, S), rcond=None)[0]
-        sq.append(np.sum((w_mc - w_star) ** 2))
-    errors.append(np.sqrt(np.mean(sq)))
-    print(f"S = {S:6d} masks: root mean square |w_MC - w*| over 10 repetitions = {errors[-1]:.4f}")
-slope = np.polyfit(np.log(sizes[1:]), np.log(errors[1:]), 1)[0]
-print(f"fitted log-log slope from S = 100 on: {slope:.3f} (theory -1/2)")
-assert abs(slope + 0.5) < 0.1, slope  # the S^(-1/2) rate
+        w_mc = np.linalg.solve(A.T @ A, A.T @ np.tile(y, S))  # normal equations of the stacked least squares
+        ratio.append(S * np.sum((w_mc - w_star) ** 2) / C)
+    ratio = np.array(ratio)
+    se = ratio.std(ddof=1) / np.sqrt(n)
+    errors.append(np.sqrt(ratio.mean() * C / S))
+    error_se.append(errors[-1] * se / ratio.mean() / 2)  # standard error of the root mean square (delta method)
+    print(f"S = {S:6d} masks, {n:3d} sets: root mean square |w_MC - w*| = {errors[-1]:.4f}, sqrt(C/S) = {np.sqrt(C / S):.4f}; "
+          f"S |w_MC - w*|^2 / C = {ratio.mean():.3f} +- {se:.3f}")
+    assert abs(ratio.mean() - 1) < 4 * se, (S, ratio.mean(), se)  # the constant C, within four standard errors
 
 w = np.zeros(n_features)
 n_sgd = 20_000
@@ -182,15 +246,17 @@ shrunk, ols_norm = np.linalg.norm(norms * p * w_star), np.linalg.norm(norms * w_
 print(f"|diag(|x_j|) p w*| = {shrunk:.3f}  <  |diag(|x_j|) w_OLS| = {ols_norm:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-axes[0].loglog(sizes, errors, "o-", color="#0072B2", lw=2, label="minimiser of the Monte Carlo loss")
-axes[0].loglog(sizes, errors[1] * (np.array(sizes) / sizes[1]) ** -0.5, "--", color="0.4", label=r"slope $-1/2$")
+axes[0].loglog(sizes, np.sqrt(C / np.array(sizes)), "-", color="0.6", lw=6, alpha=0.6, label=r"theory $\sqrt{C/S}$ (slope $-1/2$)")
+axes[0].errorbar(sizes, errors, yerr=2 * np.array(error_se), fmt="o", color="#0072B2", ms=7, capsize=4,
+                 label="minimiser of the Monte Carlo loss\n(root mean square, $\\pm 2$ standard errors)")
 axes[0].set_xlabel("number of masks $S$")
-axes[0].set_ylabel(r"$\|w_{\mathrm{MC}} - w^\star\|$ (root mean square over 10 sets)")
-axes[0].set_title("Monte Carlo minimiser converges to $w^\\star$")
+axes[0].set_ylabel(r"$\|w_{\mathrm{MC}} - w^\star\|$ (root mean square over sets)")
+axes[0].set_title("Monte Carlo minimiser: error $\\sqrt{C/S}$, as predicted")
 axes[0].legend(fontsize=10)
 axes[1].loglog(np.arange(1, n_sgd + 1), path, color="#D55E00", lw=1.5, label="iterate $w_t$")
 axes[1].axhline(np.linalg.norm(w_avg - w_star), color="#0072B2", ls="--", lw=2, label="average of the second half of the iterates")
 axes[1].axhline(np.linalg.norm(w_ols - w_star), color="0.4", ls=":", lw=2, label="OLS, for scale")
+axes[1].set_ylim(2e-3, None)  # room below the curves for the legend
 axes[1].legend(fontsize=9, loc="lower left")
 axes[1].set_xlabel("dropout SGD step")
 axes[1].set_ylabel(r"$\|w_t - w^\star\|$")
@@ -198,8 +264,9 @@ axes[1].set_title("Dropout training converges to $w^\\star$")
 fig.tight_layout()
 
 # %%
-# The Monte Carlo minimiser's error falls at the :math:`S^{-1/2}` rate (the
-# fitted slope, checked above, within 0.1 of :math:`-1/2`); dropout SGD's
+# The Monte Carlo minimiser's error is :math:`\sqrt{C/S}` (checked above at
+# every :math:`S` within four standard errors), the :math:`S^{-1/2}` rate
+# with the predicted constant; dropout SGD's
 # averaged iterate ends within 2% of :math:`\|w^\star\|` of :math:`w^\star`
 # (OLS is printed for scale: how far it lies from :math:`w^\star` depends on
 # the data). :math:`p w^\star` equals
@@ -240,7 +307,9 @@ assert abs(np.mean(y1 - p * X1 @ w1_star)) > 0.1 * abs(w1_ols[0]), w1_star  # th
 # standard errors (the last column). The closed form
 # :math:`w^\star = (pX^\top X + (1-p)\operatorname{diag}(X^\top X))^{-1}X^\top y`
 # is the limit of both numerical minimisations: the Monte Carlo minimiser
-# approaches it at the :math:`S^{-1/2}` rate, and dropout SGD settles on it.
+# approaches it with root mean square error :math:`\sqrt{C/S}`, the
+# :math:`S^{-1/2}` rate with the predicted constant, and dropout SGD settles
+# on it.
 # The deployed weights :math:`p w^\star` are shrunk relative to OLS, in the
 # norm of the unit-norm features.
 # The penalty :math:`p(1-p)\, w_j^2 \sum_i x_j^{(i)2}` charges more per unit

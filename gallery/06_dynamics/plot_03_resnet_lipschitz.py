@@ -1,24 +1,25 @@
-"""
+r"""
 How much can a residual network stretch its input?
 ==================================================
 
 The bonus exercise 4 of the deep learning exercise sheet (ID ``dl-sheet/4``)
-considers a residual network :math:`f = T_L \\circ \\dots \\circ T_1` of blocks
+considers a residual network :math:`f = T_L \circ \dots \circ T_1` of blocks
 :math:`T(x) = x + F(x)` whose residual branches :math:`F` are 1-Lipschitz. It
 asks (a) why each block is Lipschitz and with what constant, (b) for a bound
 on the Lipschitz constant of the whole network as a function of the depth
 :math:`L`, and (c) why batch normalisation spoils such a guarantee at test
 time.
 
-The claims, each checked below: :math:`\\operatorname{Lip}(T) \\le 1 +
-\\operatorname{Lip}(F) \\le 2` and :math:`\\operatorname{Lip}(f) \\le 2^L`, and
+The claims, each checked below: :math:`\operatorname{Lip}(T) \le 1 +
+\operatorname{Lip}(F) \le 2` and :math:`\operatorname{Lip}(f) \le 2^L`, and
 both bounds are attained by some network, so they cannot be improved
 without further assumptions; random networks of this kind stretch far less
 than :math:`2^L`; and with batch normalisation in the branch the test-time
 Lipschitz constant is set by the running variances seen in training: it can
 be far above 2 (up to :math:`1 + |\gamma|/\sqrt\varepsilon`, about 317 for
 :math:`\gamma = 1` and :math:`\varepsilon = 10^{-5}`, and unbounded as the
-learnable scale :math:`\gamma` grows) or below 2, while in training mode the
+learnable scale :math:`\gamma` grows) or below 2, and then below the
+constant of the same weights without batch norm; while in training mode the
 network is not even a function of a single input.
 """
 
@@ -38,10 +39,12 @@ network is not even a function of a single input.
 #
 # So :math:`T` is Lipschitz with :math:`\operatorname{Lip}(T) \le 1 +
 # \operatorname{Lip}(F) \le 2`; the first form is the sharper statement (a
-# branch scaled by :math:`c < 1` gives :math:`1 + c`). The bound is attained:
-# :math:`F(x) = x` is 1-Lipschitz and gives :math:`T(x) = 2x`. The reverse
-# triangle inequality gives the matching lower estimate
-# :math:`\|T(x) - T(y)\| \ge (1 - \operatorname{Lip}(F))\|x - y\|`.
+# branch scaled by :math:`c < 1` gives :math:`1 + c`, checked further
+# below). The bound is attained: :math:`F(x) = x` is 1-Lipschitz and gives
+# :math:`T(x) = 2x`. The reverse triangle inequality gives the matching
+# lower estimate
+# :math:`\|T(x) - T(y)\| \ge (1 - \operatorname{Lip}(F))\|x - y\|`
+# (also checked below).
 #
 # In :mod:`nntheory.models.residual` the branch is
 # :math:`F(x) = \tilde W_2\, \mathrm{ReLU}(\tilde W_1 x + b_1) + b_2` with every
@@ -99,6 +102,63 @@ positive = torch.rand(64, DIM, generator=generator) + 0.1  # where ReLU(x) = x
 tight_measured = lipschitz_lower_bound(tight_block, positive, generator=generator)
 print(f"tight block F(x) = x: Jacobian lower bound {tight_measured:.6f}")
 assert abs(tight_measured - 2) < 1e-9, tight_measured  # "the bound is attained: T(x) = 2x"
+
+# %%
+# A branch scaled by :math:`c`
+# ----------------------------
+# With :math:`\operatorname{Lip}(F) \le c`, the triangle inequality and the
+# reverse triangle inequality :math:`\|a + b\| \ge \|a\| - \|b\|` give
+#
+# .. math::
+#
+#    (1 - c)\,\|x - y\| \;\le\; \|T(x) - T(y)\| \;\le\; (1 + c)\,\|x - y\| .
+#
+# Both ends are attained, by :math:`F(x) = cx` and :math:`F(x) = -cx` (a ReLU
+# branch with :math:`\tilde W_1 = I`, :math:`\tilde W_2 = \pm cI` and zero
+# biases, on the positive orthant). For :math:`c < 1` the left side makes the
+# block invertible with a Lipschitz inverse, the property invertible
+# residual networks (Behrmann et al., 2019) are built on, and a network of
+# :math:`L` such blocks satisfies
+# :math:`(1 - c)^L\|x - y\| \le \|f(x) - f(y)\| \le (1 + c)^L\|x - y\|`.
+# ``branch_scale`` sets :math:`c` in :mod:`nntheory.models.residual`; we check
+# the bound :math:`1 + c`, both ends being attained, and the two-sided
+# bound on random pairs for a random network of four blocks.
+C = 0.5
+gen_c = torch.Generator().manual_seed(SEED + 4)  # its own stream: the cells below draw as before
+
+
+def make_signed(net, sign):
+    """Branch weights W1 = I, W2 = sign * I (times the branch scale), zero biases: F(x) = sign * c * x for x > 0."""
+    with torch.no_grad():
+        for blk in net.blocks:
+            for lin, s in ((blk.branch[0], 1.0), (blk.branch[2], sign)):
+                lin.weight.copy_(s * torch.eye(lin.out_features, lin.in_features))
+                lin.bias.zero_()
+    return net
+
+
+x_pos, y_pos = torch.rand(256, DIM, generator=gen_c) + 0.1, torch.rand(256, DIM, generator=gen_c) + 0.1
+ratios_signed = {}
+for sign in (1.0, -1.0):
+    net_c = make_signed(ResidualNet(DIM, n_blocks=1, branch_scale=C, generator=gen_c), sign)
+    with torch.no_grad():
+        q = (net_c(x_pos) - net_c(y_pos)).norm(dim=1) / (x_pos - y_pos).norm(dim=1)
+    ratios_signed[sign] = (q.min().item(), q.max().item())
+scaled_upper = lipschitz_upper_bound(ResidualNet(DIM, n_blocks=1, hidden=32, branch_scale=C, generator=gen_c))
+deep_c = ResidualNet(DIM, n_blocks=4, hidden=32, branch_scale=C, generator=gen_c)
+xa, xb = torch.randn(4096, DIM, generator=gen_c), torch.randn(4096, DIM, generator=gen_c)
+xb = torch.cat([xb[:2048], xa[2048:] + 1e-3 * xb[2048:]])  # half far apart, half close together
+with torch.no_grad():
+    q_deep = (deep_c(xa) - deep_c(xb)).norm(dim=1) / (xa - xb).norm(dim=1)
+print(f"c = {C}: architecture bound {scaled_upper:.4f} (1 + c = {1 + C})")
+print(f"F(x) = +c x: difference quotients {ratios_signed[1.0][0]:.6f} to {ratios_signed[1.0][1]:.6f}")
+print(f"F(x) = -c x: difference quotients {ratios_signed[-1.0][0]:.6f} to {ratios_signed[-1.0][1]:.6f}")
+print(f"random 4-block net, c = {C}: quotients {q_deep.min():.3f} to {q_deep.max():.3f}, "
+      f"bounds (1-c)^4 = {(1 - C) ** 4:.4f} and (1+c)^4 = {(1 + C) ** 4:.4f}")
+assert abs(scaled_upper - (1 + C)) < 1e-9, scaled_upper  # "a branch scaled by c gives 1 + c"
+np.testing.assert_allclose(ratios_signed[1.0], 1 + C, rtol=1e-9)  # "attained by F(x) = cx"
+np.testing.assert_allclose(ratios_signed[-1.0], 1 - C, rtol=1e-9)  # "attained by F(x) = -cx": the lower estimate is sharp
+assert (1 - C) ** 4 <= q_deep.min() and q_deep.max() <= (1 + C) ** 4, (q_deep.min(), q_deep.max())  # the two-sided bound
 
 # %%
 # (b) The whole network: :math:`\operatorname{Lip}(f) \le 2^L`
@@ -211,7 +271,9 @@ plt.show()
 #    :math:`\operatorname{Lip}(f) \le \prod_l (1 + \operatorname{Lip}(\mathrm{BN}_l))`,
 #    with constants only known after training). The gain can just as well be
 #    *small*: a feature with a large running variance is shrunk, and then
-#    the block's constant falls below 2.
+#    the block's constant falls below 2, and below that of the same weights
+#    without batch norm. A guarantee needs the gain itself constrained
+#    during training, as Gouk et al. (2021) do.
 # 2. **Training and test networks are different functions.** The guarantee
 #    one could prove for the training-time network does not transfer, and the
 #    test-time constant changes whenever the running statistics are
@@ -225,6 +287,26 @@ plt.show()
 # linear, with running statistics collected (100 training-mode batches of
 # 64) on Gaussian inputs of standard deviation :math:`s`, then evaluated in
 # eval mode on inputs of the same scale.
+#
+# For comparison we bound the constant of the *same weights without batch
+# norm* from both sides. From below, by the largest Jacobian norm over 4,096
+# inputs. From above, without the crude :math:`1 + 1`: the Jacobian is
+# :math:`I + \tilde W_2 D(x) \tilde W_1` with :math:`D(x)` the diagonal 0/1
+# matrix of active units. Writing :math:`D = \tfrac12(I + S)` with
+# :math:`S` diagonal with entries :math:`\pm1` (so :math:`\|S\|_2 = 1`),
+#
+# .. math::
+#
+#    \|I + \tilde W_2 D \tilde W_1\|_2
+#    \le \big\|I + \tfrac12 \tilde W_2 \tilde W_1\big\|_2
+#    + \tfrac12 \|\tilde W_2\|_2 \|S\|_2 \|\tilde W_1\|_2
+#    = \big\|I + \tfrac12 \tilde W_2 \tilde W_1\big\|_2 + \tfrac12
+#
+# for every activation pattern, so this bounds the constant. The exact
+# constant is the largest norm over the activation patterns the inputs can
+# reach, exponentially many: computing Lipschitz constants of ReLU networks
+# exactly is NP-hard (Virmaux and Scaman, 2018), so two-sided bounds are
+# what one can afford.
 
 
 def bn_block(seed):
@@ -244,7 +326,20 @@ def collect_running_stats(blk, scale, gen, n_batches=100):
     return blk.eval()
 
 
-scales = np.logspace(-3, 1, 9)
+plain = ResidualBlock(DIM, hidden=32, generator=torch.Generator().manual_seed(SEED + 3))  # bn_block's weights, no BN
+gen_plain = torch.Generator().manual_seed(SEED + 5)
+plain_lower = lipschitz_lower_bound(plain, torch.randn(4096, DIM, generator=gen_plain), n_iter=30, generator=gen_plain)
+with torch.no_grad():
+    W1, W2 = plain.branch[0].effective_weight(), plain.branch[2].effective_weight()
+    plain_upper = torch.linalg.matrix_norm(torch.eye(DIM) + 0.5 * W2 @ W1, ord=2).item() + 0.5
+    patterns = (torch.rand(20_000, 32, generator=gen_plain) < 0.5).to(W1.dtype)  # random diagonals D, reachable or not
+    pattern_norms = torch.linalg.matrix_norm(torch.eye(DIM) + torch.einsum("ij,nj,jk->nik", W2, patterns, W1), ord=2)
+print(f"same weights without batch norm: measured lower bound {plain_lower:.3f}, "
+      f"upper bound ||I + W2 W1 / 2|| + 1/2 = {plain_upper:.3f} "
+      f"(largest norm over 20,000 random activation patterns: {pattern_norms.max():.3f})")
+assert plain_lower <= plain_upper < 2 and pattern_norms.max() <= plain_upper * (1 + 1e-12), (plain_lower, plain_upper)  # the bound, below 2
+
+scales = np.logspace(-3, 2, 11)
 bn_upper, bn_lower, min_var, bn_gain_formula, bn_gain_measured = [], [], [], [], []
 for s in scales:
     blk = collect_running_stats(bn_block(seed=SEED + 3), float(s), generator)  # same weights for every s
@@ -265,15 +360,21 @@ np.testing.assert_allclose(bn_gain_measured, bn_gain_formula, rtol=1e-10)  # the
 np.testing.assert_allclose(bn_upper, 1 + np.array(bn_gain_formula), rtol=1e-6)  # Lip(T) <= 1 + ||W2|| Lip(BN) ||W1|| = 1 + Lip(BN)
 assert np.all(bn_lower <= bn_upper * (1 + 1e-9))
 
-fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
-ax.loglog(scales, bn_lower, "o-", color="#0072B2", lw=2, label="with batch norm (eval mode): measured lower bound")
-ax.loglog(scales, bn_upper, "s--", color="#D55E00", lw=1.5, mfc="none", label="with batch norm: architecture upper bound")
-ax.axhline(2.0, color="k", lw=2, label=r"without batch norm: $\mathrm{Lip}(T) \leq 2$")
-ax.set_xlabel(r"standard deviation $s$ of the training inputs", fontsize=12)
-ax.set_ylabel(r"$\mathrm{Lip}(T)$ at test time", fontsize=12)
+fig, (ax, ax_zoom) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained", width_ratios=[1.5, 1])
+large = scales >= 1
+for a, sel, plot in ((ax, slice(None), ax.loglog), (ax_zoom, large, ax_zoom.semilogx)):
+    a.axhline(2.0, color="0.45", lw=1.5, zorder=1, label=r"any 1-Lipschitz branch: $\mathrm{Lip}(T) \leq 2$")
+    a.axhspan(plain_lower, plain_upper, color="#CC79A7", alpha=0.45, lw=0, zorder=1,
+              label=f"same weights, no batch norm:\nLip(T) between {plain_lower:.2f} (measured) and {plain_upper:.2f} (bound)")
+    plot(scales[sel], bn_lower[sel], "o-", color="#0072B2", lw=2, zorder=3, label="with batch norm (eval mode): measured lower bound")
+    plot(scales[sel], bn_upper[sel], "s--", color="#D55E00", lw=1.5, mfc="white", ms=7, zorder=4, label="with batch norm: architecture upper bound")
+    a.set_xlabel(r"standard deviation $s$ of the training inputs", fontsize=12)
+    a.set_ylabel(r"$\mathrm{Lip}(T)$ at test time", fontsize=12)
 ax.legend(fontsize=9, loc="upper right")
 ax.set_title("With batch norm the test-time constant is set by the training data:\n"
-             r"about $\propto 1/s$ in the middle, capped near $1/\sqrt{\varepsilon}$ for tiny $s$, below 2 for large $s$", fontsize=11)
+             r"about $\propto 1/s$ in the middle, capped near $1/\sqrt{\varepsilon}$ for tiny $s$", fontsize=11)
+ax_zoom.set_ylim(0.9, 1.05 * bn_upper[large].max())
+ax_zoom.set_title("Zoom on $s \\geq 1$ (linear scale): for large $s$ below 2,\nand below the same weights without batch norm", fontsize=11)
 plt.show()
 
 # %%
@@ -287,17 +388,28 @@ plt.show()
 # :math:`\varepsilon`, which takes over and caps the gain near
 # :math:`1/\sqrt{\varepsilon} \approx 316`; for large :math:`s` the gain is
 # below 1 and the block's bound :math:`1 + \operatorname{Lip}(\mathrm{BN})`
-# falls *below* 2 (at :math:`s = 10` at the latest): batch norm can shrink
-# the constant as well as inflate it.
+# falls *below* 2 (at :math:`s = 10` at the latest). At :math:`s = 100` it
+# is even below the measured lower bound for the same weights without batch
+# norm (the shaded band), so there batch norm has provably *shrunk* the
+# constant: the block without it stretches some direction more than the
+# block with it can stretch any. Batch norm can shrink the constant as well
+# as inflate it.
 mid = (scales >= 0.03) & (scales <= 0.35)
 slope = np.polyfit(np.log(scales[mid]), np.log(bn_upper[mid] - 1), 1)[0]
 print(f"log-log slope of Lip(BN) = upper - 1 against s for 0.03 <= s <= 0.35: {slope:.2f}")
 assert -1.15 < slope < -0.85, slope  # "falls like 1/s over the middle of the range"
 assert bn_upper[0] <= 1 + 1 / np.sqrt(1e-5) and bn_upper[0] > 0.9 * (1 + 1 / np.sqrt(1e-5)), bn_upper[0]  # "capped near 316"
 assert bn_upper[0] / bn_upper[1] < 1.1, bn_upper[:2]  # saturation at tiny s
-assert bn_lower.max() > 50 and bn_upper[-1] < 2, (bn_lower, bn_upper)  # far above 2; and below 2 at s = 10
-#
-# Second, training mode: the output for a fixed input changes with its batch
+at_10 = int(np.argmin(np.abs(scales - 10)))
+print(f"upper bound with batch norm at s = {scales[at_10]:.0f}: {bn_upper[at_10]:.3f}; at s = {scales[-1]:.0f}: {bn_upper[-1]:.3f}; "
+      f"same weights without batch norm: at least {plain_lower:.3f}")
+assert bn_lower.max() > 50 and bn_upper[at_10] < 2, (bn_lower, bn_upper)  # "far above 2"; "below 2 at s = 10"
+assert bn_upper[-1] < plain_lower, (bn_upper[-1], plain_lower)  # "at s = 100 below the no-BN lower bound": BN shrank the constant
+
+# %%
+# Training mode: no Lipschitz constant at all
+# ---------------------------------------------
+# In training mode the output for a fixed input changes with its batch
 # mates, so no constant :math:`K` with
 # :math:`\|f(x) - f(y)\| \le K \|x - y\|` can hold (take :math:`x = y`).
 blk = collect_running_stats(bn_block(seed=SEED + 3), 1.0, generator)
@@ -327,7 +439,10 @@ assert raised
 # --------------
 # * (a) :math:`\|T(x) - T(y)\| \le \|x - y\| + \|F(x) - F(y)\|`, so
 #   :math:`\operatorname{Lip}(T) \le 1 + \operatorname{Lip}(F) \le 2`; a
-#   branch :math:`F(x) = x` attains 2. The student answer is right.
+#   branch :math:`F(x) = x` attains 2. The student answer is right. With
+#   :math:`\operatorname{Lip}(F) \le c < 1` the block is also bounded below,
+#   :math:`\|T(x) - T(y)\| \ge (1 - c)\|x - y\|`, and both :math:`1 \pm c` are
+#   attained.
 # * (b) Constants multiply under composition:
 #   :math:`\operatorname{Lip}(f) \le \prod_l (1 + \operatorname{Lip}(F_l)) \le 2^L`.
 #   The student's "one factor 2 per block" is right in substance; the
@@ -339,11 +454,25 @@ assert raised
 #   gain :math:`\max_j |\gamma_j|/\sqrt{\hat\sigma_j^2 + \varepsilon}`, fixed by
 #   the training data's running variances and not bounded by the architecture
 #   (measured above: far above 2 when the training inputs have a small
-#   scale, capped only by :math:`|\gamma_j|/\sqrt{\varepsilon}`, and below 2 when
+#   scale, capped only by :math:`|\gamma_j|/\sqrt{\varepsilon}`, and below 2,
+#   even below the constant of the same weights without batch norm, when
 #   they have a large one); the product bound becomes
 #   :math:`\prod_l (1 + \operatorname{Lip}(F_l))` with
 #   :math:`\operatorname{Lip}(F_l) \le \operatorname{Lip}(\mathrm{BN}_l)`
-#   for spectrally normalised weights; the network used in training is a different function from the one
-#   used at test time; and in training mode the output for one input depends
-#   on the rest of the batch, so there is no per-input Lipschitz constant at
-#   all.
+#   for spectrally normalised weights; the network used in training is a
+#   different function from the one used at test time; and in training mode
+#   the output for one input depends on the rest of the batch, so there is no
+#   per-input Lipschitz constant at all.
+#
+# References: T. Miyato, T. Kataoka, M. Koyama and Y. Yoshida, *Spectral
+# normalization for generative adversarial networks*, ICLR 2018 (weights
+# divided by their spectral norm, there estimated by power iteration; we
+# compute it exactly); J. Behrmann, W. Grathwohl, R. T. Q. Chen, D. Duvenaud
+# and J.-H. Jacobsen, *Invertible residual networks*, ICML 2019 (blocks with
+# :math:`\operatorname{Lip}(F) < 1` are invertible, and the network is
+# bi-Lipschitz); A. Virmaux and K. Scaman, *Lipschitz regularity of deep
+# neural networks: analysis and efficient estimation*, NeurIPS 2018 (exact
+# computation is NP-hard; better upper bounds than the product); H. Gouk,
+# E. Frank, B. Pfahringer and M. J. Cree, *Regularisation of neural networks
+# by enforcing Lipschitz continuity*, Machine Learning 110, 2021 (including
+# a constraint on batch norm's gain).

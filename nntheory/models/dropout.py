@@ -117,7 +117,7 @@ def mask_probabilities(masks: torch.Tensor, p_keep: float) -> torch.Tensor:
     """
     masks = _checks.check_tensor(masks, "masks", ndim=2, floating=False)
     if masks.dtype == torch.bool or masks.is_complex() or not bool(((masks == 0) | (masks == 1)).all()):
-        raise ValueError("masks must hold 0 and 1 only (keep indicators, as from all_masks)")
+        raise ValueError("masks must hold only 0 and 1 (keep indicators, as from all_masks)")
     p_keep = _check_p_keep(p_keep)
     kept = masks.sum(dim=1)
     return p_keep**kept * (1.0 - p_keep) ** (masks.shape[1] - kept)
