@@ -485,6 +485,20 @@ def check_floating_tensor(x: Any, name: str) -> Any:
     return check_tensor(x, name, finite=False, nonempty=False)
 
 
+def check_device(value: Any, name: str = "device"):
+    """A torch device: a ``str`` such as ``"cpu"`` or a ``torch.device``, as a ``torch.device``."""
+    import torch
+
+    if isinstance(value, torch.device):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or torch.device, got {_describe(value)}")
+    try:
+        return torch.device(value)
+    except RuntimeError as exc:
+        raise ValueError(f"{name} must name a torch device such as 'cpu', got {value!r}") from exc
+
+
 def check_optional_torch_generator(value: Any, name: str = "generator"):
     """``None`` (torch's global generator) or a ``torch.Generator``."""
     return None if value is None else check_torch_generator(value, name)

@@ -37,15 +37,6 @@ def _check_p_keep(p_keep) -> float:
     return _checks.check_real(p_keep, "p_keep", low=0, high=1, low_open=True)
 
 
-def _check_device(device):
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
-    try:
-        return torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"device must name a torch device such as 'cpu', got {device!r}") from exc
-
-
 def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> torch.Tensor:
     """Independent Bernoulli(``p_keep``) keep indicators.
 
@@ -69,7 +60,7 @@ def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Gene
     p_keep = _check_p_keep(p_keep)
     _checks.check_optional_torch_generator(generator, "generator")
     dtype = _checks.check_torch_float_dtype(dtype, "dtype")
-    device = _check_device(device)
+    device = _checks.check_device(device)
     return _draw_mask(shape, p_keep, generator, dtype, device)
 
 

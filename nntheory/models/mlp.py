@@ -64,7 +64,7 @@ class MLP(nn.Module):
         _checks.check_choice(activation, "activation", sorted(_ACTIVATIONS))
         batch_norm = _checks.check_bool(batch_norm, "batch_norm")
         dtype = _checks.check_torch_float_dtype(dtype, "dtype")
-        device = _check_device(device)
+        device = _checks.check_device(device)
         modules: list[nn.Module] = []
         width = n_inputs
         for h in hidden_sizes:
@@ -91,15 +91,6 @@ class MLP(nn.Module):
         """Inputs (n_samples, n_inputs) -> logits (n_samples, n_classes)."""
         _checks.check_forward_input(x, "x", self.n_inputs, self.layers._modules["0"].weight.dtype)
         return self.layers(x)
-
-
-def _check_device(device) -> torch.device:
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
-    try:
-        return torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"device must name a torch device such as 'cpu', got {device!r}") from exc
 
 
 def _check_labels(y, name: str, n_samples: int, n_classes: int):
@@ -294,7 +285,7 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
     batch_size = _checks.check_int(batch_size, "batch_size", low=1)
     n_epochs = _checks.check_int(n_epochs, "n_epochs", low=1)
     _checks.check_rng(rng, "rng")
-    device = _check_device(device)
+    device = _checks.check_device(device)
     restore_best = _checks.check_bool(restore_best, "restore_best")
     if restore_best and X_val is None:
         raise ValueError("restore_best=True needs validation data (X_val, y_val)")

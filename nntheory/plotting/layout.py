@@ -86,6 +86,9 @@ def arrow_head(edge: EdgeRoute, fontsize: float) -> np.ndarray:
     that box); the head is ``0.6 * fontsize`` long and ``0.44 * fontsize``
     wide, along the polyline's last (or first) stretch.
     """
+    if not isinstance(edge, EdgeRoute):
+        raise TypeError(f"edge must be an EdgeRoute (from graph_layout(...).edges), got {type(edge).__name__}")
+    fontsize = _checks.check_real(fontsize, "fontsize", low=0, low_open=True)
     pts = edge.points
     tip, prev = (pts[-1], pts[-2]) if edge.arrow_at == "child" else (pts[0], pts[1])
     u = (tip - prev) / np.hypot(*(tip - prev))
