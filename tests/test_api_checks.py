@@ -1202,6 +1202,27 @@ def test_corrupted_argument_is_rejected_clearly(name, arg, label):
     assert "/nntheory/" in info.traceback[-1].path.as_posix(), f"raised outside nntheory: {info.traceback[-1].path}: {info.value}"
 
 
+def test_no_unrestricted_deserialisation():
+    """Issue 14 (security held; keep it so): no module calls pickle.load/loads, an Unpickler other than a
+    restricted subclass, torch.load without weights_only=True, or np.load with allow_pickle=True."""
+    import ast
+
+    found = []
+    for path in sorted(Path(nntheory.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ast.unparse(node.func)
+            keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+            if name in ("pickle.load", "pickle.loads", "pickle.Unpickler", "cPickle.load", "dill.load", "joblib.load"):
+                found.append(f"{path.name}:{node.lineno}: {name}")
+            elif name.endswith("torch.load") and keywords.get("weights_only") != "True":
+                found.append(f"{path.name}:{node.lineno}: {name} without weights_only=True")
+            elif name in ("np.load", "numpy.load") and keywords.get("allow_pickle", "False") != "False":
+                found.append(f"{path.name}:{node.lineno}: {name} with allow_pickle")
+    assert not found, found
+
+
 def test_checks_module_is_private():
     assert _checks.__all__ == []
 
