@@ -129,7 +129,10 @@ class SoftmaxCrossEntropy:
     def forward(self, z: np.ndarray, target) -> float:
         """Logits ``z`` (n_samples, n_classes), labels (n_samples,) or T -> scalar loss."""
         z = _check_batch(z, "z")
-        t = _targets(target, z.shape, z.dtype, "z")
+        return self._forward(z, _targets(target, z.shape, z.dtype, "z"))
+
+    def _forward(self, z: np.ndarray, t: np.ndarray) -> float:
+        """:meth:`forward` on checked logits and a target matrix T (a training loop checks its data once)."""
         shifted = z - z.max(axis=1, keepdims=True)
         log_y = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.cache = (np.exp(log_y), t)

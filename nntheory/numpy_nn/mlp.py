@@ -101,7 +101,14 @@ class MLP:
         """Forward, softmax cross-entropy, backward (without the unused input gradient); return the batch's mean loss."""
         x = _check_batch(x, "x", self.n_inputs, self.dtype)
         _check_labels(labels, "labels", x.shape[0], self.n_classes)
-        loss = self.loss.forward(self.forward(x), labels)
+        return self._loss_and_backward(x, labels)
+
+    def _loss_and_backward(self, x: np.ndarray, labels: np.ndarray) -> float:
+        """:meth:`loss_and_backward` without the checks of ``x`` and ``labels`` (train_sgd checks its data once)."""
+        z = x
+        for layer in self.layers:
+            z = layer.forward(z)
+        loss = self.loss._forward(z, np.eye(self.n_classes, dtype=z.dtype)[labels])  # one-hot targets (n, n_classes)
         self.backward(self.loss.backward(), input_grad=False)
         return loss
 
@@ -219,7 +226,11 @@ def sgd_step(model: MLP, lr: float) -> None:
         If ``lr`` is negative or not finite.
     """
     _check_model(model)
-    lr = _checks.check_real(lr, "lr", low=0)
+    _sgd_step(model, _checks.check_real(lr, "lr", low=0))
+
+
+def _sgd_step(model: MLP, lr: float) -> None:
+    """:func:`sgd_step` without the checks (train_sgd checks ``lr`` once)."""
     for layer in model.layers:
         for name, p in layer.params.items():
             p -= lr * layer.grads[name]
@@ -338,8 +349,8 @@ def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size
         model.train()
         total = 0.0
         for idx in _batches(X.shape[0], batch_size, rng):
-            loss = model.loss_and_backward(X[idx], y[idx])
-            sgd_step(model, lr)
+            loss = model._loss_and_backward(X[idx], y[idx])  # data and lr were checked above, once
+            _sgd_step(model, lr)
             history.step_loss.append(loss)
             total += loss * idx.size
         history.epoch_loss.append(total / X.shape[0])

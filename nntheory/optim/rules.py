@@ -158,12 +158,14 @@ def _pair(params, grads, state, n_buffers: str):
     g_leaves, _ = _flatten(grads, "grads")
     if len(p_leaves) != len(g_leaves):
         raise ValueError(f"grads has {len(g_leaves)} arrays but params has {len(p_leaves)}")
-    for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
-        if np.shape(g) != np.shape(p):
-            raise ValueError(f"grads[{i}] has shape {tuple(np.shape(g))} but params[{i}] has shape {tuple(np.shape(p))}")
+    shapes = [getattr(p, "shape", ()) for p in p_leaves]  # a Python number is a 0-d parameter
+    for i, (p, g, shape) in enumerate(zip(p_leaves, g_leaves, shapes)):
+        if getattr(g, "shape", ()) != shape:
+            raise ValueError(f"grads[{i}] has shape {tuple(np.shape(g))} but params[{i}] has shape {tuple(shape)}")
         if isinstance(p, torch.Tensor) != isinstance(g, torch.Tensor):
             raise TypeError(f"grads[{i}] is {_kind(g)} but params[{i}] is {_kind(p)}: pass both as numpy arrays or both as torch tensors")
-    if not (isinstance(state, tuple) and hasattr(state, "_fields") and hasattr(state, n_buffers)):
+    buffers = getattr(state, n_buffers, None)
+    if not (isinstance(state, tuple) and isinstance(buffers, list)):
         raise TypeError(f"state must be the rule's state, built by rule.init(params), got {type(state).__name__}")
     for field in state._fields:
         buffers = getattr(state, field)
@@ -171,9 +173,9 @@ def _pair(params, grads, state, n_buffers: str):
             continue
         if len(buffers) != len(p_leaves):
             raise ValueError(f"state.{field} holds {len(buffers)} arrays but params has {len(p_leaves)}: build the state with rule.init(params)")
-        for i, (b, p) in enumerate(zip(buffers, p_leaves)):
-            if np.shape(b) != np.shape(p):
-                raise ValueError(f"state.{field}[{i}] has shape {tuple(np.shape(b))} but params[{i}] has shape {tuple(np.shape(p))}: build the state with rule.init(params)")
+        for i, (b, shape) in enumerate(zip(buffers, shapes)):
+            if getattr(b, "shape", ()) != shape:
+                raise ValueError(f"state.{field}[{i}] has shape {tuple(np.shape(b))} but params[{i}] has shape {tuple(shape)}: build the state with rule.init(params)")
     return p_leaves, g_leaves, single
 
 
