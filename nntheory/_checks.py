@@ -235,12 +235,14 @@ def check_tensor(
     finite: bool = True,
     nonempty: bool = True,
     dtype: Any = None,
+    dtype_of: str = "the model's",
 ):
     """A torch tensor with the given rank, shape and dtype.
 
     ``floating=True`` rejects integer and boolean tensors; ``dtype`` (e.g. a
-    model's parameter dtype) must match exactly. A numpy array is rejected
-    with a message that says to pass ``torch.from_numpy``.
+    model's parameter dtype, described by ``dtype_of``) must match exactly. A
+    numpy array is rejected with a message that says to pass
+    ``torch.from_numpy``.
     """
     if isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a torch tensor, got a numpy array (pass torch.from_numpy({name}))")
@@ -249,7 +251,7 @@ def check_tensor(
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
     if dtype is not None and value.dtype != dtype:
-        raise TypeError(f"{name} must have dtype {dtype} (the model's), got {value.dtype}")
+        raise TypeError(f"{name} must have dtype {dtype} ({dtype_of}), got {value.dtype}")
     _check_shape(tuple(value.shape), name, ndim, shape)
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
@@ -280,3 +282,244 @@ def _check_shape(actual: tuple, name: str, ndim, shape) -> None:
         if len(actual) != len(shape) or any(s is not None and a != s for a, s in zip(actual, shape)):
             want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {actual}")
+
+
+# -- more kinds: paths, dtypes, sequences of reals ----------------------------------------------
+
+
+def check_path(value: Any, name: str = "path"):
+    """A file-system path: a non-empty ``str`` or an ``os.PathLike``; returned unchanged."""
+    import os
+
+    if isinstance(value, str):
+        if not value:
+            raise ValueError(f"{name} must be a non-empty path, got ''")
+        return value
+    if not isinstance(value, os.PathLike):
+        raise TypeError(f"{name} must be a str or os.PathLike path, got {_describe(value)}")
+    return value
+
+
+def check_numpy_float_dtype(value: Any, name: str = "dtype") -> np.dtype:
+    """``numpy.float32`` or ``numpy.float64`` (anything ``np.dtype`` maps to them), as a ``np.dtype``."""
+    if is_tensor(value) or value is None or isinstance(value, (bool, numbers.Number)):
+        raise TypeError(f"{name} must be numpy.float32 or numpy.float64, got {_describe(value)}")
+    try:
+        dtype = np.dtype(value)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be numpy.float32 or numpy.float64, got {_describe(value)}") from exc
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{name} must be numpy.float32 or numpy.float64, got {dtype}")
+    return dtype
+
+
+def check_torch_float_dtype(value: Any, name: str = "dtype"):
+    """A floating torch dtype (``torch.float32``, ``torch.float64``, ...)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise TypeError(f"{name} must be a floating torch dtype such as torch.float64, got {_describe(value)}")
+    return value
+
+
+def check_real_sequence(
+    value: Any,
+    name: str,
+    *,
+    length: int | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> list[float]:
+    """A sequence of real numbers (of the given length), each checked as by :func:`check_real`."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) and not is_tensor(value):
+        raise TypeError(f"{name} must be a sequence of numbers, got {_describe(value)}")
+    items = list(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else list(value)
+    if length is not None and len(items) != length:
+        raise ValueError(f"{name} must hold {length} numbers, got {len(items)}")
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    return [check_real(v, f"{name}[{i}]", low=low, high=high, low_open=low_open, high_open=high_open) for i, v in enumerate(items)]
+
+
+def check_sequence(value: Any, name: str, *, nonempty: bool = True, length: int | None = None) -> list:
+    """A list or tuple (not a string, array or tensor), as a list."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list or tuple, got {_describe(value)}")
+    if length is not None and len(value) != length:
+        raise ValueError(f"{name} must hold {length} items, got {len(value)}")
+    if nonempty and not value:
+        raise ValueError(f"{name} must not be empty")
+    return list(value)
+
+
+# -- torch models and the data they are given ---------------------------------------------------
+
+
+def check_module(value: Any, name: str = "model"):
+    """A ``torch.nn.Module``."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {_describe(value)}")
+    return value
+
+
+def module_dtype(model) -> Any:
+    """The dtype of a module's floating parameters (``None`` if it has none); mixed dtypes are an error."""
+    dtypes = {p.dtype for p in model.parameters() if p.is_floating_point()}
+    if len(dtypes) > 1:
+        raise TypeError(f"model has parameters of several dtypes {sorted(map(str, dtypes))}; convert it with model.to(dtype)")
+    return dtypes.pop() if dtypes else None
+
+
+def trial_forward(model, X, name: str = "X"):
+    """The model's output on the first (up to) two rows of ``X``, every submodule in eval mode, no gradients.
+
+    Catches a width or shape that does not fit the model before a long
+    computation, with a message naming ``X``. Eval mode means no dropout draw
+    (no generator advances) and no batch-norm statistics update; each
+    submodule's mode is restored afterwards.
+    """
+    import torch
+
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        for m, _ in modes:
+            m.training = False
+        with torch.no_grad():
+            return model(X[:2])
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"{name} of shape {tuple(X.shape)} does not fit the model: model({name}) raised {type(exc).__name__}: {exc}") from exc
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def check_model_data(
+    model,
+    X,
+    y=None,
+    loss_fn=None,
+    *,
+    names: tuple[str, str, str, str] = ("model", "X", "y", "loss_fn"),
+    need_y: bool = True,
+    need_loss: bool = True,
+    trial: bool = True,
+):
+    """Check a model, its inputs, targets and loss together; return ``(X, y)``.
+
+    ``y`` and ``loss_fn`` are required unless ``need_y``/``need_loss`` is
+    False (then ``None`` means "not given").
+
+    * ``model`` is an ``nn.Module``; ``X`` a non-empty finite floating tensor
+      of the model's dtype with at least one dimension; ``y`` (if given) a
+      non-empty finite tensor with as many samples; a floating ``y`` has the
+      model's dtype; ``loss_fn`` (if given) is callable.
+    * With ``trial``: the model is run on two samples (see
+      :func:`trial_forward`), so a width mismatch is named. If the output is a
+      tensor, a floating ``y`` must have its shape per sample (a (n, 1) target
+      for a (n,) output would broadcast into a meaningless (n, n) loss), and
+      an integer ``y`` must be class labels of shape (n,) for a (n, n_classes)
+      output. ``loss_fn`` applied to those samples must return a finite
+      scalar tensor.
+    """
+    model_name, x_name, y_name, loss_name = names
+    check_module(model, model_name)
+    dtype = module_dtype(model)
+    X = check_tensor(X, x_name, dtype=dtype)
+    if X.ndim < 1:
+        raise ValueError(f"{x_name} must have a sample axis, got a 0-d tensor")
+    if y is not None or need_y:
+        y = check_tensor(y, y_name, floating=False)
+        if y.dtype == sys.modules["torch"].bool or y.is_complex():
+            raise TypeError(f"{y_name} must hold real numbers or integer class labels, got dtype {y.dtype}")
+        if y.is_floating_point() and dtype is not None and y.dtype != dtype:
+            raise TypeError(f"{y_name} must have dtype {dtype} (the model's), got {y.dtype}")
+        if y.ndim < 1:
+            raise ValueError(f"{y_name} must have a sample axis, got a 0-d tensor")
+        check_same_length({x_name: X, y_name: y})
+    if loss_fn is not None or need_loss:
+        check_callable(loss_fn, loss_name)
+    if not trial:
+        return X, y
+    out = trial_forward(model, X, x_name)
+    if y is None:
+        return X, y
+    if is_tensor(out):
+        if y.is_floating_point() and tuple(y.shape[1:]) != tuple(out.shape[1:]):
+            raise ValueError(f"{y_name} must have shape (n_samples, *{tuple(out.shape[1:])}) like the model's output, got {tuple(y.shape)}")
+        if not y.is_floating_point() and not (y.ndim == 1 and out.ndim == 2):
+            raise ValueError(f"{y_name} holds integers, so it must be class labels of shape (n_samples,) for a (n_samples, n_classes) output; got {tuple(y.shape)} for an output of shape (n_samples, *{tuple(out.shape[1:])})")
+    if loss_fn is not None:
+        what = f"{loss_name}(model({x_name}), {y_name})"
+        check_scalar_output(call_on_trial(loss_fn, out, y[:2], what=what), what, finite=False)
+    return X, y
+
+
+def call_on_trial(fn, *args, what: str):
+    """Call a user function on trial input; wrap its failure in a ``ValueError`` that says what was called."""
+    try:
+        return fn(*args)
+    except (RuntimeError, ValueError, TypeError, IndexError, ZeroDivisionError) as exc:
+        raise ValueError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def check_scalar_output(value: Any, what: str, *, finite: bool = True):
+    """What a user function returned must be a real scalar tensor (0-d, or one element), finite."""
+    if not is_tensor(value):
+        raise TypeError(f"{what} must return a scalar tensor, got {_describe(value)}")
+    if value.numel() != 1 or value.ndim > 1:
+        raise ValueError(f"{what} must return a scalar tensor, got shape {tuple(value.shape)}")
+    if not value.is_floating_point():
+        raise TypeError(f"{what} must return a floating-point tensor, got dtype {value.dtype}")
+    if finite and not math.isfinite(float(value.detach().reshape(()).item())):
+        raise ValueError(f"{what} must be finite, got {float(value.detach().reshape(()).item())}")
+    return value
+
+
+def check_floating_tensor(x: Any, name: str) -> Any:
+    """A floating tensor of any shape, values not read (for ``forward`` methods; see :func:`check_forward_input`)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor) and x.is_floating_point():
+        return x
+    return check_tensor(x, name, finite=False, nonempty=False)
+
+
+def check_device(value: Any, name: str = "device"):
+    """A torch device: a ``str`` such as ``"cpu"`` or a ``torch.device``, as a ``torch.device``."""
+    import torch
+
+    if isinstance(value, torch.device):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or torch.device, got {_describe(value)}")
+    try:
+        return torch.device(value)
+    except RuntimeError as exc:
+        raise ValueError(f"{name} must name a torch device such as 'cpu', got {value!r}") from exc
+
+
+def check_optional_torch_generator(value: Any, name: str = "generator"):
+    """``None`` (torch's global generator) or a ``torch.Generator``."""
+    return None if value is None else check_torch_generator(value, name)
+
+
+def check_forward_input(x: Any, name: str, n_features: int, dtype=None) -> Any:
+    """The input of a model's ``forward``: a floating tensor of the model's dtype, shape (n_samples, n_features) or (n_features,).
+
+    One sample without a batch axis is allowed, as ``torch.nn.Linear``
+    allows it (``torch.func.vmap`` calls ``forward`` that way). Shape and
+    dtype only, no scan of the values: ``forward`` runs inside ``torch.func``
+    transforms, where a check on values cannot run, and maps NaN to NaN as
+    every ``torch.nn`` module does. An empty batch gives an empty output, as
+    in ``torch.nn``. ``dtype=None`` checks only that ``x`` is floating (for
+    a container whose first layer checks the dtype itself).
+    """
+    torch = sys.modules.get("torch")
+    # Fast path (forward runs in every training step): a few attribute reads; the detailed checks only on failure.
+    if torch is not None and isinstance(x, torch.Tensor) and (x.dtype == dtype if dtype is not None else x.is_floating_point()) and x.ndim in (1, 2) and x.shape[-1] == n_features:
+        return x
+    x = check_tensor(x, name, ndim=(1, 2), dtype=dtype, finite=False, nonempty=False)
+    if x.shape[-1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features (shape (n_samples, {n_features})), got shape {tuple(x.shape)}")
+    return x

@@ -26,11 +26,12 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+
+from nntheory import _checks
 
 __all__ = [
     "Graph",
@@ -51,10 +52,8 @@ __all__ = [
 
 
 def _as_real(value, name: str) -> float:
-    """Return ``value`` as a Python float or raise a ``TypeError`` naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real scalar, got {type(value).__name__}")
-    return float(value)
+    """Return ``value`` as a finite Python float or raise a ``TypeError``/``ValueError`` naming it."""
+    return _checks.check_real(value, name)
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def _rule_exp(x):
 
 def _rule_log(x):
     if x <= 0.0:
-        raise ValueError(f"log: the argument must be positive, got {x!r}")
+        raise ValueError(f"log: x must be positive, got {x!r}")
     return math.log(x), (1.0 / x,)
 
 
@@ -353,16 +352,23 @@ class Graph:
         Parameters
         ----------
         value : float
-            Its value.
+            Its value (finite).
         name : str
-            Its name in tables and figures.
+            Its name in tables and figures, not used before in this graph.
 
         Returns
         -------
         Node
+
+        Raises
+        ------
+        TypeError
+            If ``value`` is not a real number or ``name`` not a non-empty string.
+        ValueError
+            If ``value`` is not finite or ``name`` is taken.
         """
         if not isinstance(name, str) or not name:
-            raise TypeError("name must be a non-empty string")
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
         if self._name_counts.get(name, 0) > 0:
             raise ValueError(f"name {name!r} is already used in this graph")
         node = Node(self, _as_real(value, "value"), "input", name=name)
@@ -451,6 +457,7 @@ class Graph:
         -------
         list of TraceEntry
         """
+        include_constants = _checks.check_bool(include_constants, "include_constants")
         rows = []
         for node in self.nodes:
             if node.op == "const" and not include_constants:
@@ -506,10 +513,17 @@ class Dual:
             raise TypeError(f"{opname}: cannot mix a Dual number with a graph Node")
         return Dual(_as_real(other, f"{opname} operand"), 0.0)
 
+    @classmethod
+    def _make(cls, value: float, tangent: float) -> "Dual":
+        # Results of the rules: already floats, so the argument checks of __init__ are skipped.
+        out = object.__new__(cls)
+        out.value, out.tangent = value, tangent
+        return out
+
     def _apply(self, rule, *others):
         args = (self, *others)
         value, partials = rule(*(a.value for a in args))
-        return Dual(value, sum(a.tangent * d for a, d in zip(args, partials)))
+        return Dual._make(value, sum(a.tangent * d for a, d in zip(args, partials)))
 
     def __add__(self, other):
         return self._apply(_rule_add, self._lift(other, "add"))
@@ -587,11 +601,20 @@ relu = _unary("relu")
 # ---------------------------------------------------------------------------
 
 
-def _check_point(x):
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x must be a non-empty 1-D array, got shape {x.shape}")
-    return x
+def _check_point(f, x):
+    _checks.check_callable(f, "f")
+    return _checks.check_array(x, "x", ndim=1, dtype=np.float64)
+
+
+def _outputs(f, args, kind) -> list:
+    """``f(args)`` as a list of scalars (``kind`` objects or real numbers), or a clear error naming ``f``."""
+    out = _checks.call_on_trial(f, args, what=f"f(x) for x of length {len(args)}")
+    if not isinstance(out, (list, tuple)):
+        raise TypeError(f"f must return a sequence of scalars, got {type(out).__name__}")
+    for i, v in enumerate(out):
+        if not isinstance(v, kind) and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))):
+            raise TypeError(f"f must return a sequence of scalars ({kind.__name__} or float), got {type(v).__name__} at position {i}")
+    return list(out)
 
 
 def jacobian_forward(f: Callable[[Sequence], Sequence], x) -> np.ndarray:
@@ -610,12 +633,14 @@ def jacobian_forward(f: Callable[[Sequence], Sequence], x) -> np.ndarray:
     ndarray, shape (m, n)
         ``J[i, j]`` is :math:`\\partial f_i / \\partial x_j`; it took ``n`` passes.
     """
-    x = _check_point(x)
+    x = _check_point(f, x)
     columns = []
     for j in range(x.size):
         duals = [Dual(v, 1.0 if k == j else 0.0) for k, v in enumerate(x)]
-        columns.append([out.tangent if isinstance(out, Dual) else 0.0 for out in f(duals)])
-    return np.array(columns).T
+        columns.append([out.tangent if isinstance(out, Dual) else 0.0 for out in _outputs(f, duals, Dual)])
+        if len(columns[-1]) != len(columns[0]):
+            raise ValueError(f"f must return the same number of outputs on every call, got {len(columns[0])} and {len(columns[-1])}")
+    return np.array(columns, dtype=float).T
 
 
 def jacobian_reverse(f: Callable[[Sequence], Sequence], x) -> np.ndarray:
@@ -634,11 +659,11 @@ def jacobian_reverse(f: Callable[[Sequence], Sequence], x) -> np.ndarray:
     ndarray, shape (m, n)
         ``J[i, j]`` is :math:`\\partial f_i / \\partial x_j`; it took ``m`` sweeps.
     """
-    x = _check_point(x)
+    x = _check_point(f, x)
     g = Graph()
     inputs = [g.input(v, f"x{k}") for k, v in enumerate(x)]
     rows = []
-    for out in f(inputs):
+    for out in _outputs(f, inputs, Node):
         if not isinstance(out, Node):  # an output that does not depend on x
             rows.append(np.zeros(x.size))
             continue
@@ -665,18 +690,30 @@ def format_table(rows: Sequence[TraceEntry], columns: Sequence[str] = ("name", "
     -------
     str
     """
+    rows = _checks.check_sequence(rows, "rows", nonempty=False)
+    for i, r in enumerate(rows):
+        if not isinstance(r, TraceEntry):
+            raise TypeError(f"rows[{i}] must be a TraceEntry (from Graph.trace()), got {type(r).__name__}")
+    columns = _checks.check_sequence(columns, "columns")
     valid = TraceEntry.__dataclass_fields__.keys()
     for col in columns:
         if col not in valid:
             raise ValueError(f"columns: unknown field {col!r}; choose from {sorted(valid)}")
+    precision = _checks.check_int(precision, "precision", low=1)
     if fmt is not None and not callable(fmt):
         raise TypeError(f"fmt must be callable (float -> str), got {type(fmt).__name__}")
+
+    def formatted(v):
+        text = fmt(v)
+        if not isinstance(text, str):
+            raise TypeError(f"fmt must return a str, got {type(text).__name__} for {v!r}")
+        return text
 
     def cell(v):
         if v is None:
             return "-"
         if isinstance(v, float):
-            return str(fmt(v)) if fmt is not None else f"{v:.{precision}g}"
+            return formatted(v) if fmt is not None else f"{v:.{precision}g}"
         if isinstance(v, tuple):
             return ", ".join(cell(u) for u in v) if v else "-"
         return str(v)

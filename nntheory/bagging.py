@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["ols_fit", "bagged_ols_fit", "bias_variance_mc", "BaggedOLSVariance", "bagged_ols_variance"]
 
 
@@ -37,14 +39,34 @@ def ols_fit(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (n_features,)
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not an array of numbers.
+    ValueError
+        If they are empty, not finite, of different lengths, or ``X`` has
+        fewer rows than columns or is rank deficient.
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must be (n_samples, n_features) and y (n_samples,), got {X.shape} and {y.shape}")
+    X, y = _check_design(X, y)
+    return _ols(X, y, "X")
+
+
+def _check_design(X, y) -> tuple[np.ndarray, np.ndarray]:
+    X = _checks.check_array(X, "X", ndim=2, dtype=np.float64)
+    y = _checks.check_array(y, "y", ndim=1, dtype=np.float64)
+    _checks.check_same_length({"X": X, "y": y})
     if X.shape[0] < X.shape[1]:
         raise ValueError(f"OLS needs n_samples >= n_features, got X of shape {X.shape}")
-    return np.linalg.lstsq(X, y, rcond=None)[0]
+    return X, y
+
+
+def _ols(X: np.ndarray, y: np.ndarray, what: str) -> np.ndarray:
+    """Least squares, refusing a rank-deficient design (lstsq would return its minimum-norm solution silently)."""
+    w, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
+    if rank < X.shape[1]:
+        raise ValueError(f"{what} must have full column rank {X.shape[1]}, got rank {rank}: the OLS solution is not unique")
+    return w
 
 
 def bagged_ols_fit(X: np.ndarray, y: np.ndarray, *, n_models: int, subset_fraction: float = 2 / 3, rng: np.random.Generator) -> np.ndarray:
@@ -67,18 +89,26 @@ def bagged_ols_fit(X: np.ndarray, y: np.ndarray, *, n_models: int, subset_fracti
     Returns
     -------
     numpy.ndarray, shape (n_features,)
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong kind (``n_models=2.5`` is refused;
+        numpy scalars are accepted).
+    ValueError
+        As in :func:`ols_fit`, for values out of range, or if a subset has
+        fewer rows than ``X`` has columns or is rank deficient.
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if not isinstance(n_models, int) or n_models < 1:
-        raise ValueError(f"n_models must be a positive int, got {n_models!r}")
-    if not 0.0 < subset_fraction <= 1.0:
-        raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    X, y = _check_design(X, y)
+    n_models = _checks.check_int(n_models, "n_models", low=1)
+    subset_fraction = _checks.check_real(subset_fraction, "subset_fraction", low=0, high=1, low_open=True)
+    _checks.check_rng(rng, "rng")
     n = X.shape[0]
     size = int(round(subset_fraction * n))
-    fits = [ols_fit(X[idx], y[idx]) for idx in (rng.choice(n, size=size, replace=False) for _ in range(n_models))]
+    if size < X.shape[1]:
+        raise ValueError(f"subset_fraction={subset_fraction} gives subsets of {size} rows, fewer than the {X.shape[1]} columns of X")
+    what = "every subset of the rows of X"
+    fits = [_ols(X[idx], y[idx], what) for idx in (rng.choice(n, size=size, replace=False) for _ in range(n_models))]
     return np.mean(fits, axis=0)
 
 
@@ -106,19 +136,32 @@ def bias_variance_mc(fit: Callable[[np.ndarray, np.ndarray, np.random.Generator]
     -------
     bias2 : float
     variance : float
+
+    Raises
+    ------
+    TypeError
+        If ``fit`` is not callable or an argument has the wrong kind.
+    ValueError
+        If arrays are empty, not finite or of mismatched shapes, a value is
+        out of range, or ``fit`` fails or returns weights of another shape.
     """
-    X = np.asarray(X, dtype=float)
-    w_true = np.asarray(w_true, dtype=float)
-    if w_true.shape != (X.shape[1],):
-        raise ValueError(f"w_true must have shape ({X.shape[1]},), got {w_true.shape}")
-    if not isinstance(n_trials, int) or n_trials < 2:
-        raise ValueError(f"n_trials must be an int >= 2, got {n_trials!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    _checks.check_callable(fit, "fit")
+    X = _checks.check_array(X, "X", ndim=2, dtype=np.float64)
+    d = X.shape[1]
+    w_true = _checks.check_array(w_true, "w_true", ndim=1, dtype=np.float64)
+    if w_true.shape != (d,):
+        raise ValueError(f"w_true must have one weight per column of X, shape ({d},), got {w_true.shape}")
+    noise_std = _checks.check_real(noise_std, "noise_std", low=0)
+    X_eval = _check_eval(X_eval, d)
+    n_trials = _checks.check_int(n_trials, "n_trials", low=2)
+    _checks.check_rng(rng, "rng")
     preds = np.empty((n_trials, X_eval.shape[0]))  # (n_trials, n_eval)
     for t in range(n_trials):
         y = X @ w_true + noise_std * rng.standard_normal(X.shape[0])
-        preds[t] = X_eval @ fit(X, y, rng)
+        w = _checks.call_on_trial(fit, X, y, rng, what="fit(X, y, rng)")
+        if np.shape(w) != (d,):
+            raise ValueError(f"fit must return weights of shape ({d},), got shape {np.shape(w)}")
+        preds[t] = X_eval @ w
     bias2 = float(((preds.mean(axis=0) - X_eval @ w_true) ** 2).mean())
     variance = float(preds.var(axis=0, ddof=1).mean())
     return bias2, variance
@@ -163,21 +206,34 @@ class BaggedOLSVariance:
 
     def excess(self, n_models: float | np.ndarray) -> float | np.ndarray:
         r""":math:`D_1/m + (1 - 1/m) D_\infty`, the ensemble's variance minus OLS's (``n_models`` may be an array or ``inf``)."""
-        m = np.asarray(n_models, dtype=float)
-        if np.any(m < 1):
-            raise ValueError(f"n_models must be >= 1, got {n_models!r}")
+        m = _check_sizes(n_models)
         out = self.excess_inf + (self.excess_one - self.excess_inf) / m
         return float(out) if out.ndim == 0 else out
 
     def excess_se(self, n_models: float | np.ndarray) -> float | np.ndarray:
         r"""Standard error of :meth:`excess` (the two subset averages' errors added: an upper bound whatever their correlation)."""
-        m = np.asarray(n_models, dtype=float)
+        m = _check_sizes(n_models)
         out = self.excess_one_se / m + (1 - 1 / m) * self.excess_inf_se
         return float(out) if out.ndim == 0 else out
 
     def variance(self, n_models: float | np.ndarray) -> float | np.ndarray:
         r""":math:`\operatorname{Var}_m = V_{\text{OLS}} + D_1/m + (1 - 1/m) D_\infty`."""
         return self.ols + self.excess(n_models)
+
+
+def _check_eval(X_eval, d: int) -> np.ndarray:
+    X_eval = _checks.check_array(X_eval, "X_eval", ndim=2, dtype=np.float64)
+    if X_eval.shape[1] != d:
+        raise ValueError(f"X_eval must have the {d} columns of X, got shape {X_eval.shape}")
+    return X_eval
+
+
+def _check_sizes(n_models) -> np.ndarray:
+    """Ensemble sizes: numbers >= 1 (``inf`` allowed), any shape."""
+    m = _checks.check_array(n_models, "n_models", kind="real", finite=False, dtype=None).astype(np.float64)
+    if np.any(np.isnan(m)) or np.any(m < 1):
+        raise ValueError(f"n_models must be >= 1 (inf allowed), got {n_models!r}")
+    return m
 
 
 def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, subset_fraction: float = 2 / 3, n_subsets: int = 200_000, n_groups: int = 20, rng: np.random.Generator) -> BaggedOLSVariance:
@@ -212,22 +268,15 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
     -------
     BaggedOLSVariance
     """
-    X = np.asarray(X, dtype=float)
-    X_eval = np.asarray(X_eval, dtype=float)
-    if X.ndim != 2 or X_eval.ndim != 2 or X_eval.shape[1] != X.shape[1]:
-        raise ValueError(f"X must be (n_samples, n_features) and X_eval (n_eval, n_features), got {X.shape} and {X_eval.shape}")
-    if not 0.0 < subset_fraction <= 1.0:
-        raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction!r}")
-    if not noise_std >= 0:
-        raise ValueError(f"noise_std must be non-negative, got {noise_std!r}")
-    if not isinstance(n_groups, int) or n_groups < 2:
-        raise ValueError(f"n_groups must be an int >= 2, got {n_groups!r}")
-    if not isinstance(n_subsets, int) or n_subsets < 2 * n_groups:
-        raise ValueError(f"n_subsets must be an int >= 2 * n_groups, got {n_subsets!r}")
+    X = _checks.check_array(X, "X", ndim=2, dtype=np.float64)
+    X_eval = _check_eval(X_eval, X.shape[1])
+    subset_fraction = _checks.check_real(subset_fraction, "subset_fraction", low=0, high=1, low_open=True)
+    noise_std = _checks.check_real(noise_std, "noise_std", low=0)
+    n_groups = _checks.check_int(n_groups, "n_groups", low=2)
+    n_subsets = _checks.check_int(n_subsets, "n_subsets", low=2 * n_groups)
     if n_subsets % n_groups:
-        raise ValueError(f"n_subsets must be a multiple of n_groups = {n_groups}, got {n_subsets!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise ValueError(f"n_subsets must be a multiple of n_groups = {n_groups}, got {n_subsets}")
+    _checks.check_rng(rng, "rng")
     n, d = X.shape
     size = int(round(subset_fraction * n))
     if size < d:
@@ -240,7 +289,10 @@ def bagged_ols_variance(X: np.ndarray, X_eval: np.ndarray, noise_std: float, *, 
     for g in range(n_groups):
         idx = np.argsort(rng.random((k, n)), axis=1)[:, :size]  # k uniform random subsets, (k, size)
         XS = X[idx]  # (k, size, d)
-        AS = np.linalg.solve(XS.transpose(0, 2, 1) @ XS, XS.transpose(0, 2, 1))  # (k, d, size)
+        try:
+            AS = np.linalg.solve(XS.transpose(0, 2, 1) @ XS, XS.transpose(0, 2, 1))  # (k, d, size)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"a random subset of {size} rows of X is rank deficient; every subset must have full column rank {d}") from None
         B = np.zeros((k, d, n))
         B[np.arange(k)[:, None, None], np.arange(d)[None, :, None], idx[:, None, :]] = AS
         B -= A  # B_S = A_S - A, (k, d, n)

@@ -40,11 +40,12 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from nntheory import _checks
 
 __all__ = [
     "population_loss",
@@ -60,24 +61,23 @@ __all__ = [
 ]
 
 
-def _as_float_array(value, name: str) -> np.ndarray:
-    """Return ``value`` as a float64 array or raise a ``TypeError`` naming it."""
+def _as_float_array(value, name: str, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a non-empty float64 array (finite unless ``finite=False``) or raise naming it."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a real number or array of reals, got bool")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a real number or array of reals, got {type(value).__name__}") from err
-    return arr
+    return _checks.check_array(value, name, dtype=np.float64, finite=finite)
 
 
-def _as_float_arrays(**values) -> tuple[list[np.ndarray], tuple[int, ...]]:
+def _as_float_arrays(*, weights_finite: bool = True, **values) -> tuple[list[np.ndarray], tuple[int, ...]]:
     """Convert each named value with :func:`_as_float_array` and check that they broadcast.
 
+    Learning rates (names starting with ``alpha``) must be finite; weights
+    too, unless ``weights_finite=False``: the closed forms are elementwise and
+    map the NaN of a diverged run (as :func:`gd_trajectory` returns it) to NaN.
     Returns the arrays, in the order given, and their broadcast shape; a
     ``ValueError`` names the arguments whose shapes do not fit.
     """
-    arrays = [_as_float_array(value, name) for name, value in values.items()]
+    arrays = [_as_float_array(value, name, finite=weights_finite or name.startswith("alpha")) for name, value in values.items()]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -106,7 +106,7 @@ def population_loss(w1, w2) -> np.ndarray:
     numpy.ndarray
         The loss, shape ``np.broadcast(w1, w2).shape``.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     return 0.5 * (w1 * w2) ** 2
 
 
@@ -123,7 +123,7 @@ def gradient(w1, w2) -> tuple[np.ndarray, np.ndarray]:
     dL_dw1, dL_dw2 : numpy.ndarray
         The two partial derivatives, each of the broadcast shape.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     return w1 * w2**2, w1**2 * w2
 
 
@@ -144,7 +144,7 @@ def hessian(w1, w2) -> np.ndarray:
     numpy.ndarray
         Shape ``(*broadcast_shape, 2, 2)``.
     """
-    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2)
+    (w1, w2), _ = _as_float_arrays(w1=w1, w2=w2, weights_finite=False)
     w1, w2 = np.broadcast_arrays(w1, w2)
     out = np.empty(w1.shape + (2, 2))
     out[..., 0, 0] = w2**2
@@ -177,7 +177,7 @@ def gd_step(w1, w2, alpha1, alpha2) -> tuple[np.ndarray, np.ndarray]:
         Updated weights of the broadcast shape. Overflow is not caught here;
         use :func:`gd_losses` for runs that may diverge.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     _check_rates(alpha1, alpha2)
     return w1 * (1.0 - alpha1 * w2**2), w2 * (1.0 - alpha2 * w1**2)
 
@@ -207,9 +207,7 @@ def _product_bound(max_loss) -> float:
     ``max_loss`` above the largest float is capped to it, so an overflowed
     loss always counts as divergence.
     """
-    if isinstance(max_loss, (bool, np.bool_)) or not isinstance(max_loss, numbers.Real) or not max_loss > 0:
-        raise ValueError(f"max_loss must be a positive number, got {max_loss!r}")
-    m = min(float(max_loss), _FLOAT_MAX)
+    m = min(_checks.check_real(max_loss, "max_loss", low=0, low_open=True, finite=False), _FLOAT_MAX)
     # Bisection on the bit patterns of non-negative floats, which are ordered
     # like the floats: at most 63 halvings, whatever max_loss (a walk by ulps
     # from sqrt(2 max_loss) could take ~10**15 steps for huge or subnormal ones).
@@ -231,17 +229,9 @@ def _within(w1: np.ndarray, w2: np.ndarray, bound: float) -> np.ndarray:
 
 
 def _check_steps(steps) -> np.ndarray:
-    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool):
-        steps = [steps]
-    try:
-        arr = np.asarray(list(steps))
-    except TypeError as err:
-        raise TypeError("steps must be an int or a sequence of ints") from err
-    if arr.size == 0 or arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError("steps must be a non-empty sequence of ints")
-    if np.any(arr < 0):
-        raise ValueError(f"steps must be non-negative, got {arr.tolist()}")
-    return arr.astype(np.int64)
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, (bool, np.bool_)):
+        return np.array([_checks.check_int(steps, "steps", low=0)], dtype=np.int64)
+    return np.array(_checks.check_int_sequence(steps, "steps", low=0), dtype=np.int64)
 
 
 def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: float = 1e100) -> np.ndarray:
@@ -279,10 +269,12 @@ def gd_losses(w1_0, w2_0, alpha1, alpha2, steps: Sequence[int] | int, max_loss: 
     Raises
     ------
     ValueError
-        If a learning rate is negative or not finite, a step count is
-        negative, or ``max_loss`` is not positive.
+        If a weight or learning rate is not finite (or empty), a learning
+        rate is negative, a step count is negative, or ``max_loss`` is not
+        positive.
     TypeError
-        If ``steps`` is not an int or a sequence of ints.
+        If ``steps`` is not an int or a sequence of ints (``2.5`` is
+        refused, not truncated).
     """
     steps_arr = _check_steps(steps)
     bound = _product_bound(max_loss)
@@ -382,13 +374,12 @@ def gd_trajectory(w1_0, w2_0, alpha1, alpha2, n_steps: int, max_loss: float = 1e
     Raises
     ------
     ValueError
-        On negative or non-finite learning rates, a negative ``n_steps`` or
-        a ``max_loss`` that is not positive.
+        On non-finite weights, negative or non-finite learning rates, a
+        negative ``n_steps`` or a ``max_loss`` that is not positive.
+    TypeError
+        If ``n_steps`` is not an int.
     """
-    if not isinstance(n_steps, numbers.Integral) or isinstance(n_steps, bool):
-        raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be non-negative, got {n_steps}")
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
     bound = _product_bound(max_loss)
     (w1, w2, alpha1, alpha2), shape = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
     _check_rates(alpha1, alpha2)
@@ -432,7 +423,7 @@ def flow_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     numpy.ndarray
         :math:`C`, of the broadcast shape.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     if np.any(~(alpha1 > 0)) or np.any(~(alpha2 > 0)):
         raise ValueError("alpha1 and alpha2 must be positive for the flow invariant")
     return w1**2 / alpha1 - w2**2 / alpha2
@@ -463,7 +454,7 @@ def gd_invariant(w1, w2, alpha1, alpha2) -> np.ndarray:
     numpy.ndarray
         :math:`Q`, of the broadcast shape.
     """
-    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2)
+    (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1=w1, w2=w2, alpha1=alpha1, alpha2=alpha2, weights_finite=False)
     s = alpha1 * w2**2 + alpha2 * w1**2
     return flow_invariant(w1, w2, alpha1, alpha2) * (s - 4.0)
 
@@ -518,8 +509,7 @@ def predicted_landing(w1_0, w2_0, alpha1, alpha2, method: str = "gd-invariant") 
         For an unknown ``method``, rates that are not positive, or (method
         ``"gd-invariant"``) a start with :math:`s(0) \ge 4`.
     """
-    if method not in _LANDING_METHODS:
-        raise ValueError(f"method must be one of {_LANDING_METHODS}, got {method!r}")
+    _checks.check_choice(method, "method", _LANDING_METHODS)
     (w1, w2, alpha1, alpha2), _ = _as_float_arrays(w1_0=w1_0, w2_0=w2_0, alpha1=alpha1, alpha2=alpha2)
     C = flow_invariant(w1, w2, alpha1, alpha2)  # checks the rates
     on_w2_axis = C > 0  # lands on w2 = 0, with w1^2 > 0

@@ -27,23 +27,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["dropout_loss_sample", "dropout_loss_expected", "dropout_ridge_solution"]
 
 
-def _check(w, X, y, p_keep):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
-    if w is not None:
-        w = np.asarray(w, dtype=float)
+def _check(w, X, y, p_keep, need_w=True):
+    X = _checks.check_array(X, "X", ndim=2, dtype=np.float64)
+    y = _checks.check_array(y, "y", ndim=1, dtype=np.float64)
+    _checks.check_same_length({"X": X, "y": y})
+    if need_w:
+        w = _checks.check_array(w, "w", ndim=1, dtype=np.float64)
         if w.shape != (X.shape[1],):
-            raise ValueError(f"w must have shape ({X.shape[1]},), got {w.shape}")
-    if isinstance(p_keep, bool) or not isinstance(p_keep, (int, float)) or not 0.0 < p_keep <= 1.0:
-        raise ValueError(f"p_keep must be a probability in (0, 1], got {p_keep!r}")
-    return w, X, y, float(p_keep)
+            raise ValueError(f"w must have one weight per column of X, shape ({X.shape[1]},), got {w.shape}")
+    p = _checks.check_real(p_keep, "p_keep", low=0, high=1, low_open=True)  # numpy scalars accepted
+    return w, X, y, p
 
 
 def dropout_loss_sample(w: np.ndarray, X: np.ndarray, y: np.ndarray, p_keep: float, *, rng: np.random.Generator, n_masks: int = 1) -> np.ndarray:
@@ -67,8 +65,8 @@ def dropout_loss_sample(w: np.ndarray, X: np.ndarray, y: np.ndarray, p_keep: flo
         :math:`J(w; R^{(s)})` (a sum, not a mean, over samples).
     """
     w, X, y, p = _check(w, X, y, p_keep)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    _checks.check_rng(rng, "rng")
+    n_masks = _checks.check_int(n_masks, "n_masks", low=1)
     R = rng.random((n_masks, *X.shape)) < p  # (n_masks, n_samples, n_features)
     residual = y - (R * X) @ w  # (n_masks, n_samples)
     return (residual**2).sum(axis=1)
@@ -108,7 +106,10 @@ def dropout_ridge_solution(X: np.ndarray, y: np.ndarray, p_keep: float) -> np.nd
         The weights used *during training*; the test-time predictor of
         standard dropout is :math:`p\\, w^{\\star\\top} x`.
     """
-    _, X, y, p = _check(None, X, y, p_keep)
+    _, X, y, p = _check(None, X, y, p_keep, need_w=False)
+    zero = np.flatnonzero(~X.any(axis=0))
+    if zero.size:  # diag(X^T X) has a zero: the minimiser is not unique
+        raise ValueError(f"X has an all-zero column {int(zero[0])}; its weight is not determined")
     G = X.T @ X
     A = p * G + (1 - p) * np.diag(np.diag(G))
     return np.linalg.solve(A, X.T @ y)

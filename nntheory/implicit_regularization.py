@@ -32,12 +32,17 @@ from typing import Callable
 import numpy as np
 import torch
 
+from nntheory import _checks
+
 __all__ = ["modified_loss", "gd_trajectory", "gradient_flow", "sgd_regularizer"]
 
 
-def _as_theta(theta) -> torch.Tensor:
-    if not isinstance(theta, torch.Tensor) or theta.ndim != 1:
-        raise ValueError("theta must be a 1-D torch.Tensor (the flattened parameters)")
+def _as_theta(theta, loss_fn, name: str = "theta") -> torch.Tensor:
+    """A finite flat parameter vector at which ``loss_fn`` returns a finite scalar."""
+    _checks.check_callable(loss_fn, "loss_fn")
+    theta = _checks.check_tensor(theta, name, ndim=1)
+    value = _checks.call_on_trial(loss_fn, theta.detach(), what=f"loss_fn({name}) for {name} of shape {tuple(theta.shape)} and dtype {theta.dtype}")
+    _checks.check_scalar_output(value, f"loss_fn({name})")
     return theta
 
 
@@ -58,9 +63,8 @@ def modified_loss(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.
     -------
     torch.Tensor, shape ()
     """
-    theta = _as_theta(theta)
-    if not lr >= 0:
-        raise ValueError(f"lr must be non-negative, got {lr!r}")
+    theta = _as_theta(theta, loss_fn)
+    lr = _checks.check_real(lr, "lr", low=0)
     if not theta.requires_grad:
         theta = theta.detach().requires_grad_()
     loss = loss_fn(theta)
@@ -90,9 +94,9 @@ def gd_trajectory(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta0: torch
     torch.Tensor, shape (n_steps + 1, n_params)
         :math:`\\theta_0, \\dots, \\theta_{n}`.
     """
-    theta = _as_theta(theta0).detach().clone()
-    if not isinstance(n_steps, int) or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative int, got {n_steps!r}")
+    theta = _as_theta(theta0, loss_fn, "theta0").detach().clone()
+    lr = _checks.check_real(lr, "lr", low=0)
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
     path = [theta]
     for _ in range(n_steps):
         theta = theta - lr * _gradient(loss_fn, theta)
@@ -118,12 +122,11 @@ def gradient_flow(loss_fn: Callable[[torch.Tensor], torch.Tensor], theta0: torch
     -------
     torch.Tensor, shape (n_times, n_params)
     """
-    theta = _as_theta(theta0).detach().clone()
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
+    theta = _as_theta(theta0, loss_fn, "theta0").detach().clone()
+    times = _checks.check_array(times, "times", ndim=1, dtype=np.float64)
+    if times[0] != 0 or np.any(np.diff(times) <= 0):
         raise ValueError("times must be a 1-D increasing array starting at 0")
-    if not isinstance(n_substeps, int) or n_substeps < 1:
-        raise ValueError(f"n_substeps must be a positive int, got {n_substeps!r}")
+    n_substeps = _checks.check_int(n_substeps, "n_substeps", low=1)
 
     def velocity(t):
         return -_gradient(loss_fn, t)
@@ -163,11 +166,10 @@ def sgd_regularizer(per_example_grads: np.ndarray, batch_size: int) -> tuple[flo
         :math:`\\frac{N-B}{B(N-1)}\\,\\frac1N\\sum_i\\|g_i-\\bar g\\|^2` (the extra SGD term;
         zero for :math:`B = N`).
     """
-    g = np.asarray(per_example_grads, dtype=float)
-    if g.ndim != 2:
-        raise ValueError(f"per_example_grads must be 2-D (n_samples, n_params), got shape {g.shape}")
+    g = _checks.check_array(per_example_grads, "per_example_grads", ndim=2, dtype=np.float64)
     n = g.shape[0]
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1 or n % batch_size:
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    if n % batch_size:
         raise ValueError(f"batch_size must be a positive divisor of n_samples={n}, got {batch_size!r}")
     mean = g.mean(axis=0)
     spread = ((g - mean) ** 2).sum(axis=1).mean()

@@ -87,6 +87,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from nntheory import _checks
+
 __all__ = ["NewtonResult", "mlp_mse", "mlp_loss_grad_hessian", "newton_refine", "gauss_newton_refine"]
 
 
@@ -125,23 +127,27 @@ class NewtonResult:
     stalled: np.ndarray | None = None
 
 
-def _check_weights(X, Y, W1, b1, W2, b2, *, finite=False):
-    for name, t in (("X", X), ("Y", Y), ("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
-        if not t.is_floating_point():
-            raise TypeError(f"{name} must be a floating-point tensor, got dtype {t.dtype}")
-        if finite and not bool(torch.isfinite(t).all()):
-            raise ValueError(f"{name} must contain only finite values (it has NaN or inf)")
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
-        raise ValueError(f"X and Y must be 2-D with the same number of rows, got shapes {tuple(X.shape)} and {tuple(Y.shape)}")
+def _check_weights(X, Y, W1, b1, W2, b2, *, finite=False, cast=False):
+    """Data and weights of a stack of networks, at the public entry.
+
+    ``X`` and ``Y`` are finite floating tensors of one dtype; the weights are
+    floating tensors of matching shapes, of ``X``'s dtype unless ``cast``
+    (the refiners convert them), finite if ``finite`` (the refiners' loops
+    need finite starts; a loss may be evaluated at diverged weights).
+    """
+    X = _checks.check_tensor(X, "X", ndim=2)
+    Y = _checks.check_tensor(Y, "Y", ndim=2, dtype=X.dtype, dtype_of="X's")
+    _checks.check_same_length({"X": X, "Y": Y})
     (N, d), k = X.shape, Y.shape[1]
+    wdtype = None if cast else X.dtype
+    W1 = _checks.check_tensor(W1, "W1", dtype=wdtype, dtype_of="X's", finite=finite)
     if W1.ndim != 3 or W1.shape[1] != d:
-        raise ValueError(f"W1 must have shape (n_models, {d}, n_hidden), got {tuple(W1.shape)}")
+        raise ValueError(f"W1 must have shape (n_models, {d}, n_hidden) for X with {d} features, got {tuple(W1.shape)}")
     B, M = W1.shape[0], W1.shape[2]
-    for name, t, shape in (("b1", b1, (B, M)), ("W2", W2, (B, M, k)), ("b2", b2, (B, k))):
+    for name, t, shape, source in (("b1", b1, (B, M), "n_models and n_hidden from W1"), ("W2", W2, (B, M, k), "n_models and n_hidden from W1, n_outputs from Y"), ("b2", b2, (B, k), "n_models from W1, n_outputs from Y")):
+        t = _checks.check_tensor(t, name, dtype=wdtype, dtype_of="X's", finite=finite)
         if tuple(t.shape) != shape:
-            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+            raise ValueError(f"{name} must have shape {shape} ({source}), got {tuple(t.shape)}")
 
 
 _MAX_DAMPING_RAISES = 40  # tenfold increases of mu within one Newton iteration
@@ -150,17 +156,14 @@ _MAX_DAMPING_RAISES = 40  # tenfold increases of mu within one Newton iteration
 _STALL_WINDOW = 10  # iterations over which the ftol test compares the loss
 
 
-def _check_options(max_iter, gtol, mu0, ftol=0.0):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
-    for name, value in (("gtol", gtol), ("mu0", mu0), ("ftol", ftol)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-    for name, value in (("gtol", gtol), ("mu0", mu0)):
-        if not value > 0:
-            raise ValueError(f"{name} must be positive, got {value!r}")
-    if not 0 <= ftol < 1:
-        raise ValueError(f"ftol must be in [0, 1), got {ftol!r}")
+def _check_options(max_iter, gtol, mu0, ftol=0.0, device="cpu"):
+    """The refiners' options, as Python numbers and a torch.device."""
+    max_iter = _checks.check_int(max_iter, "max_iter", low=1)
+    gtol = _checks.check_real(gtol, "gtol", low=0, low_open=True)
+    mu0 = _checks.check_real(mu0, "mu0", low=0, low_open=True)
+    ftol = _checks.check_real(ftol, "ftol", low=0, high=1, high_open=True)
+    device = _checks.check_device(device)
+    return max_iter, gtol, mu0, ftol, device
 
 
 def _stalled(history, it, active, ftol):
@@ -191,6 +194,11 @@ def mlp_mse(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor
         :math:`\\frac{1}{Nk}\\sum_{n,j} (f_j(x_n) - y_{nj})^2` per network.
     """
     _check_weights(X, Y, W1, b1, W2, b2)
+    return _mse(X, Y, W1, b1, W2, b2)
+
+
+def _mse(X, Y, W1, b1, W2, b2):
+    """:func:`mlp_mse` without the checks (the refiners' loops call it every iteration)."""
     return ((_forward(X, W1, b1, W2, b2)[1] - Y) ** 2).mean(dim=(1, 2))
 
 
@@ -217,6 +225,11 @@ def mlp_loss_grad_hessian(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1
     hessian : torch.Tensor, shape (n_models, P, P)
     """
     _check_weights(X, Y, W1, b1, W2, b2)
+    return _loss_grad_hessian(X, Y, W1, b1, W2, b2)
+
+
+def _loss_grad_hessian(X, Y, W1, b1, W2, b2):
+    """:func:`mlp_loss_grad_hessian` without the checks (called every Newton iteration)."""
     (N, d), k = X.shape, Y.shape[1]
     B, M = W1.shape[0], W1.shape[2]
     c = 2.0 / (N * k)
@@ -302,7 +315,8 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     Raises
     ------
     TypeError
-        If an array is not a floating-point :class:`torch.Tensor`.
+        If an array is not a floating-point :class:`torch.Tensor`, ``Y``
+        has not ``X``'s dtype, or ``max_iter`` is not an integer.
     ValueError
         On inconsistent shapes, NaN or inf in ``X``, ``Y`` or the weights,
         or a non-positive (or non-finite) ``max_iter``, ``gtol`` or ``mu0``.
@@ -316,8 +330,9 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     Hessian here). A network whose matrix is still not positive definite
     stops there, unconverged.
     """
-    _check_options(max_iter, gtol, mu0, ftol)
-    _check_weights(X, Y, W1, b1, W2, b2, finite=True)
+    max_iter, gtol, mu0, ftol, device = _check_options(max_iter, gtol, mu0, ftol, device)
+    eigenvalue = _checks.check_bool(eigenvalue, "eigenvalue")
+    _check_weights(X, Y, W1, b1, W2, b2, finite=True, cast=True)
     X, Y = X.to(device), Y.to(device)
     (N, d), k, M = X.shape, Y.shape[1], W1.shape[2]
     theta = torch.cat([t.to(device=device, dtype=X.dtype).reshape(W1.shape[0], -1) for t in (W1, b1, W2, b2)], dim=1)
@@ -329,7 +344,7 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
     stalled = np.zeros(B, dtype=bool)
     active = torch.arange(B, device=device)
     for it in range(max_iter + 1):
-        loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta[active], d, M, k))
+        loss, grad, hess = _loss_grad_hessian(X, Y, *_split(theta[active], d, M, k))
         history[it, active.cpu().numpy()] = loss.cpu().numpy()
         stall = _stalled(history, it, active, ftol)
         stalled[active[stall].cpu().numpy()] = True
@@ -363,14 +378,14 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         # Decrease predicted by the quadratic model, -g.p - p.H.p/2; with (H + mu I) p = -g this is (-g.p + mu |p|^2) / 2 > 0.
         predicted = 0.5 * (-(grad * step).sum(1) + m * (step * step).sum(1))
         trial = theta[active] + step
-        new_loss = mlp_mse(X, Y, *_split(trial, d, M, k))
+        new_loss = _mse(X, Y, *_split(trial, d, M, k))
         rho = (loss - new_loss) / predicted
         accept = (new_loss < loss) & torch.isfinite(new_loss)
         theta[active] = torch.where(accept[:, None], trial, theta[active])
         m = torch.where(rho > 0.75, m / 3.0, torch.where(rho < 0.25, 4.0 * m, m))
         mu[active] = m.clamp(1e-15, 1e10)
 
-    loss, grad, hess = mlp_loss_grad_hessian(X, Y, *_split(theta, d, M, k))
+    loss, grad, hess = _loss_grad_hessian(X, Y, *_split(theta, d, M, k))
     grad_norm = torch.linalg.vector_norm(grad, dim=1)
     min_eig = torch.linalg.eigvalsh(hess)[:, 0].cpu().numpy() if eigenvalue else np.full(B, np.nan)
     return NewtonResult(
@@ -450,7 +465,8 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
     Raises
     ------
     TypeError
-        If an array is not a floating-point :class:`torch.Tensor`.
+        If an array is not a floating-point :class:`torch.Tensor`, ``Y``
+        has not ``X``'s dtype, or ``max_iter`` is not an integer.
     ValueError
         On inconsistent shapes, NaN or inf in ``X``, ``Y`` or the weights,
         or a non-positive (or non-finite) ``max_iter``, ``gtol`` or ``mu0``.
@@ -459,8 +475,8 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
     -----
     Every loop is bounded as in :func:`newton_refine`.
     """
-    _check_options(max_iter, gtol, mu0, ftol)
-    _check_weights(X, Y, W1, b1, W2, b2, finite=True)
+    max_iter, gtol, mu0, ftol, device = _check_options(max_iter, gtol, mu0, ftol, device)
+    _check_weights(X, Y, W1, b1, W2, b2, finite=True, cast=True)
     max_iter = int(max_iter)
     stalled = np.zeros(W1.shape[0], dtype=bool)
     X, Y = X.to(device), Y.to(device)
@@ -514,7 +530,7 @@ def gauss_newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: 
         dU = Xt.T @ ((1.0 - h * h) * (a @ W2a.transpose(1, 2)))  # (b, d+1, M): J_U^T alpha
         dV = torch.cat([h, h.new_ones(b, N, 1)], dim=2).transpose(1, 2) @ a  # (b, M+1, k): J_V^T alpha
         trial = [W1a - dU[:, :d], b1a - dU[:, d], W2a - dV[:, :-1], b2a - dV[:, -1]]
-        new_loss = mlp_mse(X, Y, *trial)
+        new_loss = _mse(X, Y, *trial)
         rho = (loss - new_loss) / (loss - predicted)
         accept = (new_loss < loss) & torch.isfinite(new_loss)
         for t, old, new in zip(W, w, trial):

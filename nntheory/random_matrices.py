@@ -46,6 +46,8 @@ import math
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["goe", "pfaffian", "goe_index_distribution", "goe_positive_definite_probability"]
 
 #: Largest matrix size for which the exact probabilities are computed. In
@@ -56,12 +58,7 @@ MAX_N = 12
 
 
 def _check_n(n, name: str = "n", upper: int | None = None) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-    if n < 1 or (upper is not None and n > upper):
-        bound = f" and at most {upper}" if upper is not None else ""
-        raise ValueError(f"{name} must be at least 1{bound}, got {n}")
-    return int(n)
+    return _checks.check_int(n, name, low=1, high=upper)
 
 
 def goe(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -82,8 +79,7 @@ def goe(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """
     n = _check_n(n)
     size = _check_n(size, "size")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    _checks.check_rng(rng, "rng")
     G = rng.standard_normal((size, n, n))
     return (G + np.swapaxes(G, 1, 2)) / np.sqrt(2.0)
 
@@ -107,10 +103,26 @@ def pfaffian(A: np.ndarray) -> float | complex:
     -------
     float or complex
         0 for odd ``m``.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` is not an array of real or complex numbers.
+    ValueError
+        If ``A`` is not square, not finite or not antisymmetric.
     """
-    A = np.array(A, dtype=np.result_type(np.asarray(A), float), copy=True)
+    if _checks.is_tensor(A):
+        raise TypeError("A must be a numpy array, got a torch tensor (pass A.numpy())")
+    if A is None or isinstance(A, (str, bytes)):
+        raise TypeError(f"A must be a numpy array of numbers, got {A!r}")
+    A = np.asarray(A)
+    if A.dtype.kind not in "iufc":
+        raise TypeError(f"A must hold real or complex numbers, got dtype {A.dtype}")
+    A = np.array(A, dtype=np.result_type(A, float), copy=True)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"A must be a square matrix, got shape {A.shape}")
+    if not np.isfinite(A).all():
+        raise ValueError("A must be finite (no NaN or inf)")
     scale = max(np.abs(A).max(), np.finfo(float).tiny)
     if np.abs(A + A.T).max() > 1e-12 * scale:
         raise ValueError("A must be antisymmetric (A.T == -A)")

@@ -46,18 +46,9 @@ def base_seed(default: int) -> int:
         If ``default`` is negative, or ``NNTHEORY_SEED`` is set to something
         other than a non-negative integer.
     """
-    if isinstance(default, bool) or not isinstance(default, int):
-        try:  # numpy integers are integers too
-            import numpy as np
+    from nntheory import _checks
 
-            ok = isinstance(default, np.integer)
-        except ImportError:  # pragma: no cover - numpy is a dependency
-            ok = False
-        if not ok:
-            raise TypeError(f"default must be an int, got {type(default).__name__}")
-        default = int(default)
-    if default < 0:
-        raise ValueError(f"default must be a non-negative seed, got {default}")
+    default = _checks.check_int(default, "default", low=0)
     raw = os.environ.get(ENV_VAR, "").strip()
     if not raw:
         return default

@@ -49,6 +49,8 @@ from itertools import permutations
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = [
     "couplings",
     "energy",
@@ -64,16 +66,22 @@ __all__ = [
 
 
 def _check_J(J) -> np.ndarray:
-    J = np.asarray(J, dtype=float)
+    """Finite couplings of shape (n, n, n), symmetric under every permutation of the indices (as the formulas assume)."""
+    J = _checks.check_array(J, "J", dtype=np.float64)
     if J.ndim != 3 or not (J.shape[0] == J.shape[1] == J.shape[2]):
         raise ValueError(f"J must have shape (n, n, n), got {J.shape}")
+    scale = max(np.abs(J).max(), np.finfo(float).tiny)
+    for axes in ((1, 0, 2), (0, 2, 1)):  # two transpositions generate every permutation
+        if np.abs(J - J.transpose(axes)).max() > 1e-12 * scale:
+            raise ValueError("J must be symmetric under permutations of its indices (as from couplings); the gradient and Hessian formulas assume it")
     return J
 
 
-def _check_sigma(J: np.ndarray, sigma) -> np.ndarray:
-    sigma = np.asarray(sigma, dtype=float)
-    if sigma.ndim < 1 or sigma.shape[-1] != J.shape[0]:
-        raise ValueError(f"sigma must have shape (..., {J.shape[0]}), got {sigma.shape}")
+def _check_sigma(J: np.ndarray, sigma, name: str = "sigma") -> np.ndarray:
+    """Finite points of shape (..., n); an empty batch (0, n) is allowed."""
+    sigma = _checks.check_array(sigma, name, ndim=range(1, 33), dtype=np.float64, nonempty=False)
+    if sigma.shape[-1] != J.shape[0]:
+        raise ValueError(f"{name} must have shape (..., {J.shape[0]}) for J of shape {J.shape}, got {sigma.shape}")
     return sigma
 
 
@@ -98,12 +106,8 @@ def couplings(n: int, rng: np.random.Generator) -> np.ndarray:
     numpy.ndarray, shape (n, n, n)
         Invariant under every permutation of its three indices.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = _checks.check_int(n, "n", low=2)
+    _checks.check_rng(rng, "rng")
     J = rng.standard_normal((n, n, n))
     return sum(np.transpose(J, p) for p in permutations(range(3))) / 6.0
 
@@ -130,6 +134,10 @@ def gradient(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Euclidean gradient :math:`\\frac3n J(\\cdot, \\sigma, \\sigma)` (J symmetric), shape (..., n)."""
     J = _check_J(J)
     sigma = _check_sigma(J, sigma)
+    return _gradient(J, sigma)
+
+
+def _gradient(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     return 3.0 * _contract2(J, sigma) / J.shape[0]
 
 
@@ -137,22 +145,38 @@ def hessian(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Euclidean Hessian :math:`\\frac6n J(\\cdot, \\cdot, \\sigma)` (J symmetric), shape (..., n, n)."""
     J = _check_J(J)
     sigma = _check_sigma(J, sigma)
+    return _hessian(J, sigma)
+
+
+def _hessian(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     n = J.shape[0]
     return 6.0 * (sigma @ J.reshape(n * n, n).T).reshape(*sigma.shape[:-1], n, n) / n
 
 
 def to_sphere(x: np.ndarray) -> np.ndarray:
-    """Rescale each row of ``x`` (shape (..., n), non-zero) to squared norm n."""
-    x = np.asarray(x, dtype=float)
+    """Rescale each row of ``x`` (shape (..., n), non-zero, finite) to squared norm n."""
+    x = _checks.check_array(x, "x", ndim=range(1, 33), dtype=np.float64, nonempty=False)
+    if x.shape[-1] == 0:
+        raise ValueError(f"x must have at least one coordinate per row, got shape {x.shape}")
+    return _to_sphere(x)
+
+
+def _to_sphere(x: np.ndarray, name: str = "x") -> np.ndarray:
     norm = np.linalg.norm(x, axis=-1, keepdims=True)
     if np.any(norm == 0):
-        raise ValueError("x must have no zero rows")
+        raise ValueError(f"{name} must have no zero rows")
     return x * np.sqrt(x.shape[-1]) / norm
 
 
 def riemannian_gradient(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Tangential part :math:`\\nabla H - (\\sigma\\cdot\\nabla H/n)\\,\\sigma` of the gradient, shape (..., n)."""
-    g = gradient(J, sigma)
+    J = _check_J(J)
+    sigma = _check_sigma(J, sigma)
+    return _riemannian_gradient(J, sigma)
+
+
+def _riemannian_gradient(J: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    g = _gradient(J, sigma)
     n = J.shape[0]
     return g - (np.einsum("...i,...i->...", g, sigma) / n)[..., None] * sigma
 
@@ -177,11 +201,11 @@ def riemannian_hessian_eigenvalues(J: np.ndarray, sigma: np.ndarray) -> np.ndarr
     J = _check_J(J)
     sigma = np.atleast_2d(_check_sigma(J, sigma))
     n = J.shape[0]
-    mu = np.einsum("bi,bi->b", gradient(J, sigma), sigma) / n
+    mu = np.einsum("bi,bi->b", _gradient(J, sigma), sigma) / n
     # QR of [sigma, I]: the first column of Q is +-sigma/|sigma|, the other n - 1 span its complement.
     Q, _ = np.linalg.qr(np.concatenate([sigma[:, :, None], np.broadcast_to(np.eye(n), (len(sigma), n, n))], axis=2))
     T = Q[:, :, 1:n]  # (m, n, n - 1)
-    shifted = hessian(J, sigma) - mu[:, None, None] * np.eye(n)
+    shifted = _hessian(J, sigma) - mu[:, None, None] * np.eye(n)
     return np.linalg.eigvalsh(np.swapaxes(T, 1, 2) @ shifted @ T)
 
 
@@ -202,11 +226,11 @@ def descend(J: np.ndarray, starts: np.ndarray, *, lr: float, n_steps: int) -> np
         The end points, on the sphere.
     """
     J = _check_J(J)
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    sigma = to_sphere(_check_sigma(J, starts))
-    for _ in range(int(n_steps)):
-        sigma = to_sphere(sigma - lr * riemannian_gradient(J, sigma))
+    lr = _checks.check_real(lr, "lr", low=0, low_open=True)
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
+    sigma = _to_sphere(_check_sigma(J, starts, "starts"), "starts")
+    for _ in range(n_steps):
+        sigma = _to_sphere(sigma - lr * _riemannian_gradient(J, sigma))
     return sigma
 
 
@@ -237,17 +261,20 @@ def critical_points(J: np.ndarray, starts: np.ndarray, *, n_iter: int = 50, tol:
         The distinct critical points found, on the sphere.
     """
     J = _check_J(J)
-    sigma = to_sphere(np.atleast_2d(_check_sigma(J, starts)))
+    n_iter = _checks.check_int(n_iter, "n_iter", low=0)
+    tol = _checks.check_real(tol, "tol", low=0, low_open=True)
+    min_separation = _checks.check_real(min_separation, "min_separation", low=0)
+    sigma = _to_sphere(np.atleast_2d(_check_sigma(J, starts, "starts")), "starts")
     n, m = J.shape[0], len(sigma)
-    mu = np.einsum("bi,bi->b", gradient(J, sigma), sigma) / n
+    mu = np.einsum("bi,bi->b", _gradient(J, sigma), sigma) / n
 
     def residual(sigma, mu):
-        return np.concatenate([gradient(J, sigma) - mu[:, None] * sigma, 0.5 * (np.einsum("bi,bi->b", sigma, sigma) - n)[:, None]], axis=1)
+        return np.concatenate([_gradient(J, sigma) - mu[:, None] * sigma, 0.5 * (np.einsum("bi,bi->b", sigma, sigma) - n)[:, None]], axis=1)
 
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(int(n_iter)):
+        for _ in range(n_iter):
             jac = np.zeros((m, n + 1, n + 1))
-            jac[:, :n, :n] = hessian(J, sigma) - mu[:, None, None] * np.eye(n)
+            jac[:, :n, :n] = _hessian(J, sigma) - mu[:, None, None] * np.eye(n)
             jac[:, :n, n] = -sigma
             jac[:, n, :n] = sigma
             ok = np.all(np.isfinite(jac), axis=(1, 2)) & (np.abs(np.linalg.det(np.where(np.isfinite(jac), jac, 0.0))) > 1e-300)
@@ -290,17 +317,10 @@ def expected_critical_points(n: int, n_samples: int, rng: np.random.Generator) -
     std_error : numpy.ndarray, shape (n,)
         Monte Carlo standard errors of ``mean``.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise TypeError(f"n_samples must be an int, got {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    G = rng.standard_normal((int(n_samples), n, n))
+    n = _checks.check_int(n, "n", low=2)
+    n_samples = _checks.check_int(n_samples, "n_samples", low=2)
+    _checks.check_rng(rng, "rng")
+    G = rng.standard_normal((n_samples, n, n))
     M = (G + np.swapaxes(G, 1, 2)) / (2.0 * np.sqrt(n))  # off-diagonal variance 1/(2n), diagonal 1/n
     weights = np.exp(-n * np.linalg.eigvalsh(M) ** 2 / 6.0)  # (n_samples, n), ascending eigenvalues
     prefactor = 2.0 * np.sqrt(2.0 / 3.0) * 2.0 ** (n / 2)

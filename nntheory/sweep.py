@@ -60,6 +60,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from nntheory import _checks
 from nntheory.newton import gauss_newton_refine, mlp_mse, newton_refine
 
 __all__ = ["SweepResult", "mlp_n_params", "init_mlp", "plan_buckets", "train_mlp_sweep", "train_mlp_loop"]
@@ -132,6 +133,9 @@ def mlp_n_params(n_hidden: int, n_features: int = 10, n_outputs: int = 5) -> int
     -------
     int
     """
+    n_hidden = _checks.check_int(n_hidden, "n_hidden", low=1)
+    n_features = _checks.check_int(n_features, "n_features", low=1)
+    n_outputs = _checks.check_int(n_outputs, "n_outputs", low=1)
     return (n_features + 1) * n_hidden + (n_hidden + 1) * n_outputs
 
 
@@ -158,7 +162,12 @@ def init_mlp(n_hidden: int, n_features: int, n_outputs: int, *, seed: int, dtype
     W2 : torch.Tensor, shape (n_hidden, n_outputs)
     b2 : torch.Tensor, shape (n_outputs,)
     """
-    g = torch.Generator().manual_seed(int(seed))
+    n_hidden = _checks.check_int(n_hidden, "n_hidden", low=1)
+    n_features = _checks.check_int(n_features, "n_features", low=1)
+    n_outputs = _checks.check_int(n_outputs, "n_outputs", low=1)
+    seed = _checks.check_int(seed, "seed", low=0)  # seed=1.5 is refused, not used as 1
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
+    g = torch.Generator().manual_seed(seed)
 
     def uniform(shape, fan_in):
         return (2.0 * torch.rand(shape, generator=g, dtype=dtype) - 1.0) / fan_in**0.5
@@ -170,39 +179,41 @@ def init_mlp(n_hidden: int, n_features: int, n_outputs: int, *, seed: int, dtype
     return W1, b1, W2, b2
 
 
-def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol=0.0):
-    for name, t in (("X_train", X_train), ("y_train", y_train), ("X_test", X_test), ("y_test", y_test)):
-        if not isinstance(t, torch.Tensor) or t.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D torch.Tensor")
-    if X_train.shape[0] != y_train.shape[0] or X_test.shape[0] != y_test.shape[0]:
-        raise ValueError("X and y must have the same number of samples")
-    if X_train.shape[1] != X_test.shape[1] or y_train.shape[1] != y_test.shape[1]:
-        raise ValueError("training and test sets must have the same numbers of features and outputs")
-    widths = np.asarray(widths, dtype=int).ravel()
-    seeds = np.asarray(seeds, dtype=int).ravel()
-    if widths.size == 0 or widths.shape != seeds.shape:
-        raise ValueError("widths and seeds must be non-empty sequences of the same length (one entry per model)")
-    if widths.min() < 1:
-        raise ValueError(f"widths must be positive, got minimum {widths.min()}")
-    if not isinstance(n_steps, int) or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative int, got {n_steps!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    if optimizer not in ("adam", "gd"):
-        raise ValueError(f"optimizer must be 'adam' or 'gd', got {optimizer!r}")
-    if schedule not in ("constant", "cosine"):
-        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
-    if not isinstance(newton_iter, int) or newton_iter < 0:
-        raise ValueError(f"newton_iter must be a non-negative int, got {newton_iter!r}")
+def _check_data(X_train, y_train, X_test, y_test):
+    """The four data tensors: 2-D, finite, non-empty, one floating dtype, matching samples, features and outputs."""
+    X_train = _checks.check_tensor(X_train, "X_train", ndim=2)
+    dtype = X_train.dtype
+    y_train = _checks.check_tensor(y_train, "y_train", ndim=2, dtype=dtype, dtype_of="X_train's")
+    X_test = _checks.check_tensor(X_test, "X_test", ndim=2, dtype=dtype, dtype_of="X_train's")
+    y_test = _checks.check_tensor(y_test, "y_test", ndim=2, dtype=dtype, dtype_of="X_train's")
+    if X_test.shape[1] != X_train.shape[1]:
+        raise ValueError(f"X_test and X_train must have the same number of features, got {X_test.shape[1]} and {X_train.shape[1]}")
+    if y_test.shape[1] != y_train.shape[1]:
+        raise ValueError(f"y_test and y_train must have the same number of outputs, got {y_test.shape[1]} and {y_train.shape[1]}")
+    _checks.check_same_length({"X_train": X_train, "y_train": y_train})
+    _checks.check_same_length({"X_test": X_test, "y_test": y_test})
+
+
+def _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol, record_every, device):
+    """Every argument of a sweep, at the public entry (nothing is checked inside the training loop)."""
+    _check_data(X_train, y_train, X_test, y_test)
+    widths = _checks.check_int_sequence(widths, "widths", low=1)  # widths=[2.7] is refused, not trained as width 2
+    seeds = _checks.check_int_sequence(seeds, "seeds", low=0)  # seed=1.5 is refused, not used as 1
+    if len(widths) != len(seeds):
+        raise ValueError(f"widths and seeds must have the same length (one entry per model), got {len(widths)} and {len(seeds)}")
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
+    lr = _checks.check_real(lr, "lr", low=0, low_open=True)
+    _checks.check_choice(optimizer, "optimizer", ("adam", "gd"))
+    _checks.check_choice(schedule, "schedule", ("constant", "cosine"))
+    _checks.check_choice(activation, "activation", tuple(_ACTIVATIONS))
+    newton_iter = _checks.check_int(newton_iter, "newton_iter", low=0)
     if newton_iter and activation != "tanh":
         raise ValueError("newton_iter > 0 needs activation='tanh' (Newton's method needs a twice-differentiable activation)")
-    if not gtol > 0:
-        raise ValueError(f"gtol must be positive, got {gtol!r}")
-    if not 0 <= ftol < 1:
-        raise ValueError(f"ftol must be in [0, 1), got {ftol!r}")
-    return widths, seeds
+    gtol = _checks.check_real(gtol, "gtol", low=0, low_open=True)
+    ftol = _checks.check_real(ftol, "ftol", low=0, high=1, high_open=True)
+    record_every = _checks.check_int(record_every, "record_every", low=1)  # 0 would divide by zero
+    device = _checks.check_device(device)
+    return np.asarray(widths, dtype=int), np.asarray(seeds, dtype=int), n_steps, lr, newton_iter, gtol, ftol, record_every, device
 
 
 def _make_optimizer(params, optimizer, lr, schedule, n_steps):
@@ -252,12 +263,9 @@ def plan_buckets(widths: Sequence[int], *, overhead: float = _STACK_OVERHEAD, ex
         If ``widths`` is empty or not positive, or ``overhead`` or ``extra``
         is negative or not finite.
     """
-    w = np.asarray(widths)
-    if w.ndim != 1 or w.size == 0 or not np.issubdtype(w.dtype, np.integer) or w.min() < 1:
-        raise ValueError(f"widths must be a non-empty 1-D sequence of positive ints, got {widths!r}")
-    for name, value in (("overhead", overhead), ("extra", extra)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+    w = np.asarray(_checks.check_int_sequence(widths, "widths", low=1), dtype=int)
+    overhead = _checks.check_real(overhead, "overhead", low=0)
+    extra = _checks.check_real(extra, "extra", low=0)
     order = np.argsort(w, kind="stable")
     ws = w[order].astype(float)
     n = len(ws)
@@ -469,19 +477,26 @@ def train_mlp_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.
 
     Raises
     ------
+    TypeError
+        If a data argument is not a floating torch tensor of ``X_train``'s
+        dtype, or a count (``n_steps``, ``record_every``, ``newton_iter``,
+        an entry of ``widths`` or ``seeds``) is not an integer.
     ValueError
-        On inconsistent shapes, empty or mismatched ``widths``/``seeds``,
-        a non-positive ``lr`` or ``gtol``, an unknown
+        On inconsistent shapes, NaN or inf in the data, empty or mismatched
+        ``widths``/``seeds``, widths < 1, negative seeds, a non-positive or
+        non-finite ``lr`` or ``gtol``, ``ftol`` outside [0, 1),
+        ``record_every < 1``, an unknown
         ``optimizer``/``schedule``/``activation``, or ``newton_iter > 0``
-        with ReLU.
+        with ReLU. All checks run before any training.
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol)
-    if isinstance(n_buckets, str) and n_buckets == "auto":
+    widths, seeds, n_steps, lr, newton_iter, gtol, ftol, record_every, device = _check_inputs(
+        X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol, record_every, device)
+    if isinstance(n_buckets, str):
+        _checks.check_choice(n_buckets, "n_buckets", ("auto",))
         stacks = plan_buckets(widths)
-    elif isinstance(n_buckets, (int, np.integer)) and not isinstance(n_buckets, bool) and n_buckets >= 1:
-        stacks = np.array_split(np.argsort(widths, kind="stable"), min(int(n_buckets), len(widths)))
     else:
-        raise ValueError(f"n_buckets must be a positive int or 'auto', got {n_buckets!r}")
+        n_buckets = _checks.check_int(n_buckets, "n_buckets", low=1)
+        stacks = np.array_split(np.argsort(widths, kind="stable"), min(n_buckets, len(widths)))
     n = len(widths)
     train_loss, test_loss, grad_norm, history, steps, weights = _train_stacks(
         X_train, y_train, X_test, y_test, widths, seeds, stacks, n_steps, lr, optimizer, schedule, activation, record_every, device)
@@ -571,7 +586,8 @@ def train_mlp_loop(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.T
     -------
     SweepResult
     """
-    widths, seeds = _check_inputs(X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol)
+    widths, seeds, n_steps, lr, newton_iter, gtol, ftol, record_every, device = _check_inputs(
+        X_train, y_train, X_test, y_test, widths, seeds, n_steps, lr, optimizer, schedule, activation, newton_iter, gtol, ftol, record_every, device)
     d, k = X_train.shape[1], y_train.shape[1]
     act = _ACTIVATIONS[activation]
     Xtr, ytr, Xte, yte = (t.to(device) for t in (X_train, y_train, X_test, y_test))

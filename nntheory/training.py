@@ -18,6 +18,8 @@ from typing import Callable
 
 import torch
 
+from nntheory import _checks
+
 __all__ = ["History", "minibatches", "train"]
 
 
@@ -64,11 +66,19 @@ def minibatches(n_samples: int, batch_size: int, generator: torch.Generator | No
     list of torch.Tensor
         ``ceil(N / B)`` index tensors of shape ``(B,)`` (the last maybe shorter).
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    n_samples = _checks.check_int(n_samples, "n_samples", low=1)
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    shuffle = _checks.check_bool(shuffle, "shuffle")
     if shuffle:
-        if not isinstance(generator, torch.Generator):
-            raise TypeError("generator must be a torch.Generator when shuffle=True")
+        _checks.check_torch_generator(generator, "generator")  # required: the permutation is drawn from it
+    else:
+        _checks.check_optional_torch_generator(generator, "generator")
+    return _minibatches(n_samples, batch_size, generator, shuffle)
+
+
+def _minibatches(n_samples: int, batch_size: int, generator, shuffle: bool) -> list[torch.Tensor]:
+    """:func:`minibatches` without the checks (the training loop calls it every epoch)."""
+    if shuffle:
         order = torch.randperm(n_samples, generator=generator)
     else:
         order = torch.arange(n_samples)
@@ -140,20 +150,40 @@ def train(
 
     Raises
     ------
+    TypeError
+        If ``X`` or ``y`` is not a torch tensor, ``X`` (or a floating ``y``)
+        has not the model's dtype, ``loss_fn`` or ``callback`` is not
+        callable, or a count is not an integer.
     ValueError
-        If ``X`` and ``y`` have different numbers of samples, or
-        ``n_epochs`` or ``batch_size`` is not a positive integer.
+        If ``X`` and ``y`` have different numbers of samples, hold NaN or
+        inf, ``X`` does not fit the model, ``y`` has not the output's shape
+        per sample, ``loss_fn`` does not return a scalar, or ``n_epochs`` or
+        ``batch_size`` is not a positive integer. All checks run before the
+        first step.
     """
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("X and y must be torch tensors")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
-    if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
-        raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    # Every argument is checked here, once; nothing is checked per step.
+    _checks.check_module(model, "model")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {optimizer!r}")
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    n_epochs = _checks.check_int(n_epochs, "n_epochs", low=1)  # n_epochs=-1 used to return an empty history
+    shuffle = _checks.check_bool(shuffle, "shuffle")
+    if shuffle:
+        _checks.check_torch_generator(generator, "generator")
+    else:
+        _checks.check_optional_torch_generator(generator, "generator")
+    device = _checks.check_device(device)
+    if callback is not None:
+        _checks.check_callable(callback, "callback")
+    if target_loss is not None:
+        target_loss = _checks.check_real(target_loss, "target_loss")
+    if progress is not None:
+        progress = _checks.check_bool(progress, "progress")
     model.to(device)
-    X, y = X.to(device), y.to(device)
+    if _checks.is_tensor(X) and _checks.is_tensor(y):
+        X, y = X.to(device), y.to(device)
+    # finite data of the model's dtype, as many targets as samples, each of the output's shape; loss_fn a scalar
+    X, y = _checks.check_model_data(model, X, y, loss_fn)
     n_samples = X.shape[0]
     history = History()
 
@@ -170,7 +200,7 @@ def train(
 
     for epoch in epochs:
         model.train()
-        for idx in minibatches(n_samples, batch_size, generator, shuffle=shuffle):
+        for idx in _minibatches(n_samples, batch_size, generator, shuffle):
             idx = idx.to(device)
             loss = loss_fn(model(X[idx]), y[idx])
             optimizer.zero_grad()

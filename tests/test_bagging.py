@@ -129,3 +129,21 @@ def test_bagged_ols_variance_full_subsets_and_bad_input(rng):
         bagged_ols_variance(X, X, 1.0, subset_fraction=0.2, rng=rng)
     with pytest.raises(TypeError, match="rng"):
         bagged_ols_variance(X, X, 1.0, rng=0)
+
+
+def test_arguments_are_checked(rng):
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    np.testing.assert_allclose(bagged_ols_fit(X, y, n_models=np.int64(3), subset_fraction=np.float32(0.8), rng=np.random.default_rng(1)),
+                               bagged_ols_fit(X, y, n_models=3, subset_fraction=0.8, rng=np.random.default_rng(1)))  # numpy scalars
+    with pytest.raises(TypeError, match="^n_models must be an integer"):
+        bagged_ols_fit(X, y, n_models=2.5, rng=rng)
+    with pytest.raises(ValueError, match="^X must have full column rank 2, got rank 1"):
+        ols_fit(np.ones((5, 2)), np.ones(5))  # lstsq would return a minimum-norm answer silently
+    with pytest.raises(ValueError, match="^every subset of the rows of X must have full column rank"):
+        bagged_ols_fit(np.vstack([np.ones((4, 2)), np.eye(2)]), np.ones(6), n_models=50, subset_fraction=0.5, rng=rng)
+    with pytest.raises(ValueError, match="^y must be finite"):
+        ols_fit(X, np.full(6, np.nan))
+    with pytest.raises(ValueError, match=r"^fit must return weights of shape \(2,\)"):
+        bias_variance_mc(lambda X, y, r: np.ones(3), X, np.ones(2), 0.5, X, n_trials=2, rng=rng)
+    with pytest.raises(ValueError, match="^noise_std must be a finite number"):
+        bias_variance_mc(lambda X, y, r: ols_fit(X, y), X, np.ones(2), float("inf"), X, n_trials=2, rng=rng)

@@ -94,3 +94,69 @@ def test_misc_checks():
 def test_importing_the_checks_does_not_load_torch():
     code = "import sys, nntheory._checks; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_paths_dtypes_and_sequences(tmp_path):
+    assert c.check_path(tmp_path, "root") is tmp_path and c.check_path("x.csv", "path") == "x.csv"
+    with pytest.raises(ValueError, match="^path must be a non-empty path"):
+        c.check_path("", "path")
+    with pytest.raises(TypeError, match="^path must be a str or os.PathLike"):
+        c.check_path(3, "path")
+    assert c.check_numpy_float_dtype("float32") == np.dtype(np.float32)
+    for bad in (np.int64, None, torch.float64, 3):
+        with pytest.raises(TypeError, match="^dtype must be numpy.float32 or numpy.float64"):
+            c.check_numpy_float_dtype(bad)
+    assert c.check_torch_float_dtype(torch.float32) is torch.float32
+    with pytest.raises(TypeError, match="^dtype must be a floating torch dtype"):
+        c.check_torch_float_dtype(torch.int64)
+    assert c.check_real_sequence((0.9, np.float32(0.5)), "betas", length=2, low=0, high=1, high_open=True) == [0.9, 0.5]
+    with pytest.raises(ValueError, match=r"^betas\[1\] must be a number >= 0 and < 1"):
+        c.check_real_sequence((0.9, 1.0), "betas", low=0, high=1, high_open=True)
+    with pytest.raises(ValueError, match="^betas must hold 2 numbers, got 3"):
+        c.check_real_sequence((0.1, 0.2, 0.3), "betas", length=2)
+    with pytest.raises(TypeError, match="^weights must be a list or tuple"):
+        c.check_sequence(np.ones(3), "weights")
+    with pytest.raises(ValueError, match="^weights must not be empty"):
+        c.check_sequence([], "weights")
+    assert c.check_optional_torch_generator(None) is None
+
+
+def _net():
+    return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 2)).double()
+
+
+def test_model_data():
+    net, X, y = _net(), torch.ones(5, 3, dtype=torch.float64), torch.zeros(5, 2, dtype=torch.float64)
+    assert c.module_dtype(net) == torch.float64 and c.module_dtype(torch.nn.ReLU()) is None
+    X2, y2 = c.check_model_data(net, X, y, torch.nn.functional.mse_loss)
+    assert X2 is X and y2 is y
+    with pytest.raises(TypeError, match="^model must be a torch.nn.Module"):
+        c.check_model_data(lambda x: x, X, y, torch.nn.functional.mse_loss)
+    with pytest.raises(TypeError, match="^y must be a torch tensor, got None"):
+        c.check_model_data(net, X, None, torch.nn.functional.mse_loss)
+    assert c.check_model_data(net, X, need_y=False, need_loss=False)[1] is None
+    with pytest.raises(ValueError, match=r"^X of shape \(5, 2\) does not fit the model: model\(X\) raised RuntimeError"):
+        c.check_model_data(net, X[:, :2], y, torch.nn.functional.mse_loss)
+    with pytest.raises(ValueError, match=r"^loss_fn\(model\(X\), y\) failed: "):
+        c.check_model_data(net, X, y, lambda out, t: torch.cat([out, t], dim=2))
+    with pytest.raises(TypeError, match=r"^loss_fn\(model\(X\), y\) must return a scalar tensor, got 3.0"):
+        c.check_model_data(net, X, y, lambda out, t: 3.0)
+    mixed = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2).double())
+    with pytest.raises(TypeError, match="^model has parameters of several dtypes"):
+        c.module_dtype(mixed)
+
+
+def test_forward_input_and_scalar_output():
+    x = torch.ones(4, 3)
+    assert c.check_forward_input(x, "x", 3, torch.float32) is x
+    assert c.check_forward_input(torch.ones(3), "x", 3, torch.float32).shape == (3,)  # one sample, as nn.Linear allows
+    assert c.check_forward_input(torch.full((2, 3), float("nan")), "x", 3, torch.float32).shape == (2, 3)  # values are not read
+    with pytest.raises(ValueError, match=r"^x must have 3 features \(shape \(n_samples, 3\)\), got shape \(4, 2\)"):
+        c.check_forward_input(torch.ones(4, 2), "x", 3, torch.float32)
+    with pytest.raises(ValueError, match="^f must return a scalar tensor, got shape"):
+        c.check_scalar_output(torch.ones(2), "f")
+    with pytest.raises(ValueError, match="^f must be finite, got nan"):
+        c.check_scalar_output(torch.tensor(float("nan")), "f")
+    assert c.check_scalar_output(torch.tensor([2.0]), "f").item() == 2.0
+    with pytest.raises(ValueError, match=r"^f\(x\) failed: ZeroDivisionError"):
+        c.call_on_trial(lambda v: 1 / v, 0, what="f(x)")

@@ -165,3 +165,108 @@ def test_download_with_injected_opener(tmp_path, monkeypatch):
     with pytest.raises(FileExistsError):
         cifar10.download_cifar10(tmp_path, urlopen=fake_urlopen)
     assert len(opened) == 2
+
+
+def _archive(root, members):
+    """A .tar.gz named like the CIFAR-10 archive holding ``members``: (name, bytes or None for a directory, type)."""
+    import tarfile
+
+    with tarfile.open(root / cifar10.ARCHIVE_NAME, "w:gz") as tar:
+        for name, data, kind in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = data
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+
+
+def _tree(path):
+    return sorted((str(p.relative_to(path)), p.read_bytes() if p.is_file() else None) for p in path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "member, kind, data",
+    [
+        ("../outside.txt", "file", b"x"),
+        ("cifar-10-batches-py/../../outside.txt", "file", b"x"),
+        ("cifar-10-batches-py/link", "symlink", "../../../etc/passwd"),
+        ("cifar-10-batches-py/abs_link", "symlink", "/etc/passwd"),
+    ],
+)
+def test_an_unsafe_archive_is_refused_naming_the_member_and_writes_nothing(tmp_path, member, kind, data):
+    import tarfile
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine")
+    kind = tarfile.SYMTYPE if kind == "symlink" else tarfile.REGTYPE
+    _archive(root, [("cifar-10-batches-py/test_batch", b"not a batch", tarfile.REGTYPE), (member, data, kind)])
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError, match=f"unsafe member '{member}'"):
+        cifar10.load_cifar10(root, verify=False)
+    assert _tree(tmp_path) == before  # nothing written, inside root or next to it
+
+
+def test_an_absolute_member_lands_inside_the_temporary_folder_and_is_discarded(tmp_path):
+    import tarfile
+
+    root = tmp_path / "root"
+    root.mkdir()
+    target = tmp_path / "absolute.txt"  # the member's absolute name
+    _archive(root, [(str(target), b"x", tarfile.REGTYPE)])
+    with pytest.raises(FileNotFoundError, match="no CIFAR-10 batches"):
+        cifar10.load_cifar10(root, verify=False)
+    assert not target.exists()
+    assert sorted(p.name for p in root.iterdir()) == [cifar10.ARCHIVE_NAME]
+
+
+def test_extraction_never_overwrites_a_file(tmp_path, rng):
+    import tarfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _, data = _fake_folder(src, rng)
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine")
+    with tarfile.open(root / cifar10.ARCHIVE_NAME, "w:gz") as tar:
+        tar.add(src / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+        info = tarfile.TarInfo("notes.txt")
+        info.size = 6
+        tar.addfile(info, io.BytesIO(b"theirs"))
+    splits = cifar10.load_cifar10(root, n_val=0, verify=False)
+    np.testing.assert_array_equal(splits.X_test, data["test_batch"][0])
+    assert (root / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in root.iterdir()) == sorted(["notes.txt", cifar10.ARCHIVE_NAME, "cifar-10-batches-py"])
+    # An incomplete folder of the same name is not replaced by the archive's copy.
+    root2 = tmp_path / "root2"
+    (root2 / "cifar-10-batches-py").mkdir(parents=True)
+    (root2 / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"mine")
+    os.replace(root / cifar10.ARCHIVE_NAME, root2 / cifar10.ARCHIVE_NAME)
+    with pytest.raises(FileExistsError, match="not overwriting"):
+        cifar10.load_cifar10(root2, verify=False)
+    assert (root2 / "cifar-10-batches-py" / "data_batch_1").read_bytes() == b"mine"
+    assert sorted(p.name for p in root2.iterdir()) == sorted([cifar10.ARCHIVE_NAME, "cifar-10-batches-py"])
+
+
+def test_a_corrupted_archive_is_named(tmp_path):
+    (tmp_path / cifar10.ARCHIVE_NAME).write_bytes(b"\x1f\x8b\x08 this is not gzip data")
+    with pytest.raises(ValueError, match=f"{cifar10.ARCHIVE_NAME}: not a readable .tar.gz archive"):
+        cifar10.load_cifar10(tmp_path, verify=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [cifar10.ARCHIVE_NAME]
+
+
+def test_arguments_are_checked(tmp_path, rng):
+    _fake_folder(tmp_path, rng)
+    assert cifar10.load_cifar10(tmp_path, n_val=np.int64(3), verify=False).X_val.shape == (3, 3072)
+    with pytest.raises(TypeError, match="^n_val must be an integer"):
+        cifar10.load_cifar10(tmp_path, n_val=2.5, verify=False)
+    with pytest.raises(TypeError, match="^verify must be True or False"):
+        cifar10.load_cifar10(tmp_path, verify="no")
+    with pytest.raises(TypeError, match="^root must be a str or os.PathLike"):
+        cifar10.load_cifar10(3)
+    with pytest.raises(ValueError, match="^chunk_size must be an integer >= 1"):
+        cifar10.md5sum(tmp_path / "cifar-10-batches-py" / "test_batch", chunk_size=0)

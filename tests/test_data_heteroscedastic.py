@@ -92,9 +92,54 @@ def test_bad_arguments(rng):
         het.train_test_split([1, 2, 3], [1, 2, 3], rng=0)
     with pytest.raises(ValueError, match="test_fraction"):
         het.train_test_split([1, 2, 3], [1, 2, 3], test_fraction=1.5, rng=rng)
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ValueError, match="same number of samples"):
         het.train_test_split([1, 2, 3], [1, 2], rng=rng)
     with pytest.raises(ValueError, match="n_samples"):
         het.make_heteroscedastic(0, rng)
     with pytest.raises(TypeError, match="path"):
         het.load_xy_csv(3)
+
+
+def test_a_byte_order_mark_is_skipped(tmp_path):
+    # Spreadsheet programs save "CSV UTF-8" with a BOM; the header is then still x,y.
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffx,y\n1.5,2.5\n".encode("utf-8"))
+    x, y = het.load_xy_csv(path)
+    np.testing.assert_array_equal(x, [1.5])
+    np.testing.assert_array_equal(y, [2.5])
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", b"x,y\n1,\x002\n"])
+def test_a_binary_file_is_named(tmp_path, content):
+    path = tmp_path / "picture.png"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="picture.png: .*(UTF-8|binary)"):
+        het.load_xy_csv(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_writer_refuses_what_the_reader_refuses(tmp_path, bad):
+    x, y = np.array([1.0, 2.0]), np.array([3.0, bad])
+    with pytest.raises(ValueError, match="^y must be finite"):
+        het.to_csv_text(x, y)
+    with pytest.raises(ValueError, match="^x must not be empty"):
+        het.to_csv_text(np.array([]), np.array([]))
+    # and what it writes, the reader reads back
+    path = tmp_path / "ok.csv"
+    path.write_text(het.to_csv_text(x, np.array([3.0, -1e6])))
+    np.testing.assert_array_equal(het.load_xy_csv(path, n_expected=2)[1], [3.0, -1e6])
+
+
+def test_numbers_and_counts_are_checked(rng):
+    x, _ = het.make_heteroscedastic(np.int64(4), rng)  # numpy integers are integers
+    assert x.shape == (4,)
+    with pytest.raises(TypeError, match="^n_samples must be an integer"):
+        het.make_heteroscedastic(2.5, rng)
+    with pytest.raises(TypeError, match="^n_expected must be an integer"):
+        het.load_xy_csv("x_y.csv", n_expected=2.5)
+    with pytest.raises(ValueError, match="^test_fraction must be"):
+        het.train_test_split(np.arange(4), np.arange(4), test_fraction=float("nan"), rng=rng)
+    with pytest.raises(ValueError, match="^x must be > -2/3"):
+        het.true_std(np.array([-1.0]))
+    with pytest.raises(ValueError, match="^x must be finite"):
+        het.true_mean(np.array([np.nan]))

@@ -41,6 +41,20 @@ def test_bad_arguments():
         make_mnist1d(n_samples=100, n_val=80)
     with pytest.raises(ValueError, match="train_fraction"):
         make_mnist1d(train_fraction=1.5)
+    # floats are refused, not truncated (seed=1.5 used to run with seed 1)
+    for kwargs, name in [({"seed": 1.5}, "seed"), ({"n_val": 2.5}, "n_val"), ({"n_samples": 100.0}, "n_samples")]:
+        with pytest.raises(TypeError, match=f"^{name} must be an integer"):
+            make_mnist1d(**kwargs)
+    with pytest.raises(ValueError, match="^seed must be an integer >= 0"):
+        make_mnist1d(seed=-1)
+    with pytest.raises(ValueError, match="^train_fraction must be a finite number"):
+        make_mnist1d(train_fraction=float("nan"))
+
+
+def test_numpy_scalars_are_accepted():
+    a = make_mnist1d(seed=np.int64(42), n_samples=np.int64(500), train_fraction=np.float32(0.8), n_val=np.int32(40))
+    b = make_mnist1d(n_samples=500, n_val=40)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
 
 
 def test_standardize_per_channel_uses_training_statistics_only(rng):
@@ -60,6 +74,14 @@ def test_standardize_per_channel_uses_training_statistics_only(rng):
     np.testing.assert_allclose(out.X_val.reshape(50, 3, 4)[:, 0] , (splits.X_val.reshape(50, 3, 4)[:, 0] - mean[0]) / std[0])
     with pytest.raises(TypeError, match="Splits"):
         standardize_per_channel(splits.X_train)
+    bad = splits.X_train.copy()
+    bad[3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"^splits.X_train must be finite"):
+        standardize_per_channel(Splits(bad, *(getattr(splits, k) for k in ("y_train", "X_val", "y_val", "X_test", "y_test", "name", "n_channels", "n_classes"))))
+    with pytest.raises(ValueError, match=r"^splits.X_val must have shape \(\*, 12\)"):
+        standardize_per_channel(Splits(splits.X_train, splits.y_train, splits.X_val[:, :6], *(getattr(splits, k) for k in ("y_val", "X_test", "y_test", "name", "n_channels", "n_classes"))))
+    with pytest.raises(TypeError, match="^dtype must be numpy.float32 or numpy.float64"):
+        standardize_per_channel(splits, dtype=np.int64)
 
 
 def test_repeated_calls_return_independent_copies(small):

@@ -56,3 +56,22 @@ def test_bad_input():
     with pytest.raises(ValueError, match="X"):
         teacher(torch.zeros(3, 4, dtype=torch.float64))
     assert isinstance(teacher, Teacher)
+
+
+def test_arguments_are_checked():
+    """Issue 14: numpy scalars accepted; floats for counts and seeds, NaN noise and a wrong width refused, named."""
+    import numpy as np
+
+    teacher = make_teacher(4, 2, 3, seed=0)
+    a = sample_teacher_student(teacher, 5, 3, noise_std=0.5, generator=torch.Generator().manual_seed(1))
+    b = sample_teacher_student(teacher, np.int64(5), np.int64(3), noise_std=np.float64(0.5), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a.y_train, b.y_train)
+    assert torch.equal(make_teacher(np.int64(4), 2, 3, seed=np.int64(0)).W1, teacher.W1)
+    with pytest.raises(TypeError, match="^seed must be an integer"):
+        make_teacher(seed=1.5)  # used to be passed to manual_seed
+    with pytest.raises(TypeError, match="^n_train must be an integer"):
+        sample_teacher_student(teacher, 2.5, 3, generator=torch.Generator())
+    with pytest.raises(ValueError, match="^noise_std must be a finite number"):
+        sample_teacher_student(teacher, 5, 3, noise_std=float("nan"), generator=torch.Generator())
+    with pytest.raises(ValueError, match=r"^X must have shape \(\*, 4\)"):
+        teacher(torch.ones(2, 3, dtype=torch.float64))

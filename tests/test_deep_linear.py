@@ -278,3 +278,25 @@ def test_predicted_landing_bad_input():
         deep_linear.predicted_landing(1.0, 1.0, 2.0, 2.5)
     with pytest.raises(ValueError, match="positive"):
         deep_linear.predicted_landing(1.0, 1.0, 0.0, 0.1, method="flow")
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError, match="^w1_0 must be finite"):
+        deep_linear.gd_losses(np.nan, 1.0, 0.1, 0.1, [3])
+    # the closed forms are elementwise: a diverged run's NaN (as gd_trajectory returns it) maps to NaN
+    assert np.isnan(deep_linear.flow_invariant(np.array([1.0, np.nan]), 1.0, 0.1, 0.1)).tolist() == [False, True]
+    with pytest.raises(ValueError, match="^alpha2 must be finite"):
+        deep_linear.gd_step(1.0, 1.0, 0.1, np.inf)
+    with pytest.raises(ValueError, match="^w2_0 must be finite"):
+        deep_linear.gd_trajectory(1.0, np.inf, 0.1, 0.1, 3)
+    with pytest.raises(TypeError, match=r"^steps\[0\] must be an integer"):
+        deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [2.5])
+    with pytest.raises(TypeError, match="^n_steps must be an integer"):
+        deep_linear.gd_trajectory(1.0, 1.0, 0.1, 0.1, 1.5)
+    with pytest.raises(ValueError, match="^max_loss must be a finite number"):
+        deep_linear.gd_losses(1.0, 1.0, 0.1, 0.1, [3], max_loss=float("nan"))
+    with pytest.raises(TypeError, match="^alpha1 must be a numpy array"):
+        deep_linear.gd_step(1.0, 1.0, "0.1", 0.1)
+    # numpy scalars and an infinite threshold are fine
+    a = deep_linear.gd_losses(np.float32(1.0), 1.2, np.float64(0.1), 0.3, np.int64(4), max_loss=np.inf)
+    b = deep_linear.gd_losses(1.0, 1.2, 0.1, 0.3, [4])
+    np.testing.assert_array_equal(a, b)

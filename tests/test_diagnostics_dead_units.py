@@ -87,7 +87,26 @@ def test_bad_inputs():
         du.interval_bounds(HI, LO, [W], [b])
     with pytest.raises(ValueError, match="equal length"):
         du.interval_bounds(LO, HI, [W], [])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="X must not be empty"):
         du.dead_on_samples(np.ones((0, 2)), [W], [b])
     with pytest.raises(ValueError, match="X must"):
         du.relu_mlp_preactivations(np.ones(2), [W], [b])
+
+
+def test_nan_units_are_not_called_alive():
+    # A NaN pre-activation is neither <= 0 nor > 0; the old code counted such a unit as not dead.
+    W, b = np.array([[1.0, -1.0]]), np.array([0.0])
+    with pytest.raises(ValueError, match="^X must be finite"):
+        du.dead_on_samples(np.array([[np.nan, 0.0]]), [W], [b])
+    with pytest.raises(ValueError, match=r"^weights\[0\] must be finite"):
+        du.dead_on_samples(np.ones((1, 2)), [np.array([[np.inf, 0.0]])], [b])
+    with pytest.raises(ValueError, match=r"pre-activations of weights\[1\] overflow"):
+        du.dead_on_samples(np.ones((1, 2)), [np.array([[1e200, 1e200]]), np.array([[1e200]])], [b, b])
+    with pytest.raises(ValueError, match=r"interval bounds of weights\[1\] overflow"):
+        du.dead_on_box(LO, HI, [np.array([[1e200, 1e200]]), np.array([[1e200]])], [b, b])
+    with pytest.raises(ValueError, match="^lower must be finite"):
+        du.dead_on_box(np.array([-np.inf, -1.0]), HI, [W], [b])
+    with pytest.raises(ValueError, match=r"^weights\[0\] must have shape \(n_units, 3\) to read the 3 features of X"):
+        du.relu_mlp_preactivations(np.ones((2, 3)), [W], [b])
+    with pytest.raises(TypeError, match="^weights must be a list or tuple"):
+        du.relu_mlp_preactivations(np.ones((2, 2)), W, [b])

@@ -127,3 +127,57 @@ def test_linear_applied_twice_falls_back_under_auto(generator):
     torch.testing.assert_close(per_sample_sq_grad_norms(model, loss_fn, X, y), _loop_norms(model, loss_fn, X, y), rtol=1e-12, atol=0)
     with pytest.raises(ValueError, match="applied once"):
         per_sample_sq_grad_norms(model, loss_fn, X, y, method="ghost")
+
+
+def test_data_that_does_not_fit_the_model_is_named(generator):
+    model, loss_fn, X, y = _setup(generator)
+    cases = [
+        (dict(X=X.float()), TypeError, r"^X must have dtype torch.float64 \(the model's\), got torch.float32"),  # float32 data, float64 model
+        (dict(X=X.long()), TypeError, "^X must be a floating-point tensor"),
+        (dict(X=X.numpy()), TypeError, r"^X must be a torch tensor, got a numpy array \(pass torch.from_numpy\(X\)\)"),
+        (dict(X=X[:, :4]), ValueError, r"^X of shape \(20, 4\) does not fit the model"),  # not "mat1 and mat2 shapes cannot be multiplied"
+        (dict(X=X[:0], y=y[:0]), ValueError, "^X must not be empty"),
+        (dict(y=y[:, :1]), ValueError, r"^y must have shape \(n_samples, \*\(2,\)\) like the model's output, got \(20, 1\)"),  # would broadcast
+        (dict(y=y[:5]), ValueError, "^X and y must have the same number of samples: X has 20, y has 5"),
+        (dict(y=y.long()), ValueError, "^y holds integers, so it must be class labels of shape"),
+        (dict(y=torch.where(y > 0, y, float("nan"))), ValueError, "^y must be finite"),
+        (dict(loss_fn=lambda out, t: (out - t).pow(2)), ValueError, r"^loss_fn\(model\(X\), y\) must return a scalar tensor, got shape \(2, 2\)"),
+        (dict(loss_fn="mse"), TypeError, "^loss_fn must be callable"),
+        (dict(model=_setup(generator)[0].float()), TypeError, r"^X must have dtype torch.float32"),
+    ]
+    for change, exc, message in cases:
+        args = dict(model=_setup(generator)[0], loss_fn=loss_fn, X=X, y=y) | change
+        for fn in (per_sample_grads, per_sample_sq_grad_norms, mean_sq_grad_norm):
+            with pytest.raises(exc, match=message):
+                fn(args["model"], args["loss_fn"], args["X"], args["y"])
+    with pytest.raises(ValueError, match="^method must be one of 'auto', 'vmap', 'ghost'"):
+        per_sample_sq_grad_norms(model, loss_fn, X, y, method="loop")
+    with pytest.raises(TypeError, match="^chunk_size must be an integer"):
+        per_sample_grads(model, loss_fn, X, y, chunk_size=2.5)
+    with pytest.raises(TypeError, match="^batch_size must be an integer"):
+        batch_sq_grad_norms(model, loss_fn, X, y, batch_size=2.5, generator=generator)
+    with pytest.raises(TypeError, match="^generator must be a torch.Generator"):
+        batch_sq_grad_norms(model, loss_fn, X, y, batch_size=4)
+
+
+def test_class_labels_are_targets(generator):
+    model, _, X, _ = _setup(generator)
+    labels = torch.randint(0, 2, (20,), generator=generator)
+    norms = per_sample_sq_grad_norms(model, torch.nn.functional.cross_entropy, X, labels, method="vmap")
+    torch.testing.assert_close(norms, _loop_norms(model, torch.nn.functional.cross_entropy, X, labels))
+
+
+def test_the_check_leaves_model_state_and_generators_alone(generator):
+    # The trial forward runs every submodule in eval mode: no dropout draw, no batch-norm update.
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.BatchNorm1d(7), torch.nn.Dropout(0.5), torch.nn.Linear(7, 2)).double()
+    model[2].eval()  # a mixed state must survive too
+    X = torch.randn(20, 5, generator=generator, dtype=torch.float64)
+    y = torch.randn(20, 2, generator=generator, dtype=torch.float64)
+    from nntheory import _checks
+
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng_state = torch.get_rng_state()
+    _checks.check_model_data(model, X, y, torch.nn.functional.mse_loss)
+    assert [m.training for m in model] == [True, True, False, True]
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert torch.equal(torch.get_rng_state(), rng_state)

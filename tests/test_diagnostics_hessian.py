@@ -107,3 +107,42 @@ def test_batch_norm_in_training_mode_hessian_and_untouched_buffers(generator, co
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k]), k
     assert "forward" not in vars(model[1])  # the class's forward is back
+
+
+def test_points_and_functions_are_checked(generator):
+    _, _, f = _quadratic(generator)
+    theta = torch.zeros(6, dtype=torch.float64)
+    with pytest.raises(ValueError, match="^theta must be finite"):
+        hessian_matrix(f, torch.full((6,), float("nan"), dtype=torch.float64))
+    with pytest.raises(TypeError, match="^theta must be a floating-point tensor"):
+        hessian_matrix(f, torch.zeros(6, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"^f\(theta\) must return a scalar tensor, got shape \(6,\)"):
+        hessian_matrix(lambda t: t**2, theta)
+    with pytest.raises(ValueError, match=r"^f\(theta\) must be finite"):
+        hvp(lambda t: (t / 0.0).sum(), theta, theta)
+    with pytest.raises(TypeError, match="^f must be callable"):
+        top_eigenvalue("f", theta, generator=generator)
+    with pytest.raises(TypeError, match=r"^v must have dtype torch.float64 \(theta's\)"):
+        hvp(f, theta, theta.float())
+    with pytest.raises(TypeError, match="^n_iter must be an integer"):
+        top_eigenvalue(f, theta, generator=generator, n_iter=2.5)
+    with pytest.raises(TypeError, match="^generator must be a torch.Generator"):
+        top_eigenvalue(f, theta, generator=None)
+    # a flat_loss function names a theta of the wrong dtype or size
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2)).double()
+    g, th = flat_loss(model, torch.nn.functional.mse_loss, torch.ones(4, 3, dtype=torch.float64), torch.ones(4, 2, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"theta must have dtype torch.float64 \(the model's\), got torch.float32"):
+        hessian_matrix(g, th.float())
+    with pytest.raises(ValueError, match=r"theta must have shape \(8,\)"):
+        hessian_matrix(g, th[:5])
+    with pytest.raises(ValueError, match=r"^X of shape \(4, 2\) does not fit the model"):
+        flat_loss(model, torch.nn.functional.mse_loss, torch.ones(4, 2, dtype=torch.float64), torch.ones(4, 2, dtype=torch.float64))
+
+
+def test_condition_number_input():
+    with pytest.raises(ValueError, match="^H must be symmetric"):
+        condition_number(torch.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=torch.float64))
+    with pytest.raises(ValueError, match="^H must be finite"):
+        condition_number(np.array([[1.0, np.nan], [np.nan, 1.0]]))
+    assert condition_number(np.array([[2, 0], [0, 1]])) == 2.0  # integers and numpy arrays are fine
+    assert condition_number(torch.diag(torch.tensor([1.0, 0.0]))) == float("inf")

@@ -9,6 +9,7 @@ from nntheory.diagnostics.lipschitz import (
     jacobian_spectral_norms,
     lipschitz_lower_bound,
     lipschitz_upper_bound,
+    optimized_secant_lower_bound,
     secant_lower_bound,
 )
 from nntheory.models.residual import ResidualBlock, ResidualNet
@@ -74,7 +75,7 @@ def test_batch_norm_eval_bound_is_exact_and_train_mode_is_refused(generator):
 def test_bad_input(generator):
     with pytest.raises(TypeError, match="no Lipschitz rule"):
         lipschitz_upper_bound(nn.Conv1d(1, 1, 3))
-    with pytest.raises(ValueError, match="x must have shape"):
+    with pytest.raises(ValueError, match="x must have 2 dimension"):
         lipschitz_lower_bound(nn.Identity(), torch.zeros(3))
     with pytest.raises(ValueError, match="differ"):
         secant_lower_bound(nn.Identity(), torch.zeros(2, 3), torch.zeros(2, 3))
@@ -83,8 +84,6 @@ def test_bad_input(generator):
 
 
 def test_optimized_secant_bound_on_a_linear_map_and_below_upper(generator):
-    from nntheory.diagnostics.lipschitz import optimized_secant_lower_bound
-
     lin = nn.Linear(5, 5, bias=False).double()
     with torch.no_grad():
         lin.weight.copy_(torch.randn(5, 5, generator=generator, dtype=torch.float64))
@@ -98,6 +97,25 @@ def test_optimized_secant_bound_on_a_linear_map_and_below_upper(generator):
     random_only = secant_lower_bound(net, x, x + 0.1 * torch.randn(64, 6, generator=generator, dtype=torch.float64))
     optimised = optimized_secant_lower_bound(net, x, n_steps=50, generator=generator)
     assert random_only <= lipschitz_upper_bound(net) and optimised <= lipschitz_upper_bound(net)
+
+
+def test_maps_and_points_are_checked(generator):
+    net = ResidualNet(3, n_blocks=2, generator=generator).double()
+    x = torch.randn(5, 3, generator=generator, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"^f\(x\) for x of shape \(5, 3\) and dtype torch.float32 failed"):
+        lipschitz_lower_bound(net, x.float())  # float32 points, float64 network
+    with pytest.raises(ValueError, match=r"^f must map a \(n_samples, n_in\) batch to a \(n_samples, n_out\) batch"):
+        lipschitz_lower_bound(lambda t: net(t).sum(), x)
+    with pytest.raises(ValueError, match="^x must be finite"):
+        lipschitz_lower_bound(net, torch.full((2, 3), float("nan"), dtype=torch.float64))
+    with pytest.raises(TypeError, match="^n_iter must be an integer"):
+        lipschitz_lower_bound(net, x, n_iter=2.5)
+    with pytest.raises(TypeError, match="^y must be a torch tensor"):
+        secant_lower_bound(net, x, x.numpy())
+    with pytest.raises(ValueError, match="^offset must be a number > 0"):
+        optimized_secant_lower_bound(net, x, offset=0.0)
+    with pytest.raises(TypeError, match="^module must be a torch.nn.Module"):
+        lipschitz_upper_bound("net")
 
 
 def _all_patterns(n):

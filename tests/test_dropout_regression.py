@@ -71,3 +71,22 @@ def test_bad_input(rng):
         dropout_loss_sample(np.zeros(4), X, y, 0.5, rng=1)
     with pytest.raises(ValueError, match="X must"):
         dropout_ridge_solution(np.zeros(5), y, 0.5)
+
+
+def test_arguments_are_checked():
+    X, y = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]]), np.array([1.0, 0.0, -1.0])
+    np.testing.assert_allclose(dropout_ridge_solution(X, y, np.float32(0.5)), dropout_ridge_solution(X, y, 0.5), rtol=1e-6)  # numpy scalars
+    with pytest.raises(ValueError, match=r"^p_keep must be a number > 0 and <= 1"):
+        dropout_ridge_solution(X, y, 1.5)
+    with pytest.raises(ValueError, match="^p_keep must be a finite number"):
+        dropout_loss_expected(np.ones(2), X, y, float("nan"))
+    with pytest.raises(TypeError, match="^w must be a numpy array"):
+        dropout_loss_expected(None, X, y, 0.5)  # used to be taken as "no w"
+    with pytest.raises(ValueError, match=r"^w must have one weight per column of X, shape \(2,\)"):
+        dropout_loss_sample(np.ones(3), X, y, 0.5, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="^n_masks must be an integer"):
+        dropout_loss_sample(np.ones(2), X, y, 0.5, rng=np.random.default_rng(0), n_masks=2.5)
+    with pytest.raises(ValueError, match="^X has an all-zero column 1"):
+        dropout_ridge_solution(np.array([[1.0, 0.0], [2.0, 0.0]]), np.ones(2), 0.5)
+    with pytest.raises(ValueError, match="^y must be finite"):
+        dropout_ridge_solution(X, np.array([1.0, np.nan, 0.0]), 0.5)

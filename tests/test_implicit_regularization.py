@@ -108,3 +108,20 @@ def test_scalar_network_valley_hessian_and_sgd_term():
             _, extra = sgd_regularizer(per_example, B)
             expected = (20 - B) / (B * 19) * (a * a + (c / a) ** 2) * np.var(r * x.numpy())
             assert extra == pytest.approx(expected, rel=1e-12)
+
+
+def test_arguments_are_checked():
+    theta = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    with pytest.raises(ValueError, match="^theta0 must be finite"):
+        gd_trajectory(_loss, torch.tensor([float("nan"), 1.0], dtype=torch.float64), 0.1, 3)
+    with pytest.raises(TypeError, match="^n_steps must be an integer"):
+        gd_trajectory(_loss, theta, 0.1, 3.0)
+    with pytest.raises(ValueError, match="^lr must be a finite number"):
+        gd_trajectory(_loss, theta, float("inf"), 3)
+    with pytest.raises(ValueError, match=r"^loss_fn\(theta\) must return a scalar tensor, got shape \(2,\)"):
+        modified_loss(lambda t: t**2, theta, 0.1)
+    with pytest.raises(ValueError, match="^times must be finite"):
+        gradient_flow(_loss, theta, np.array([0.0, np.inf]))
+    with pytest.raises(TypeError, match="^batch_size must be an integer"):
+        sgd_regularizer(np.ones((4, 2)), 2.0)
+    np.testing.assert_allclose(gd_trajectory(_loss, theta, np.float32(0.125), np.int64(2)).numpy(), gd_trajectory(_loss, theta, 0.125, 2).numpy())

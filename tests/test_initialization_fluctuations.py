@@ -105,7 +105,7 @@ def test_fluctuations_bad_inputs():
         fl.finite_width_log_moments([4, 4], "tanh")
     with pytest.raises(ValueError, match="widths"):
         fl.finite_width_log_moments([4], "relu")
-    with pytest.raises(ValueError, match="widths"):
+    with pytest.raises(TypeError, match="widths"):
         fl.finite_width_log_moments(4, "relu")
     with pytest.raises(ValueError, match="widths"):
         fl.finite_width_log_moments([4, 0, 3], "relu")

@@ -55,8 +55,11 @@ def test_p_drop_and_repr():
 
 
 def test_bad_input():
-    for bad in (0.0, 1.5, -0.1, True, "0.5"):
-        with pytest.raises(ValueError, match="p_keep"):
+    for bad in (0.0, 1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="^p_keep must be"):
+            StandardDropout(bad)
+    for bad in (True, "0.5", None):
+        with pytest.raises(TypeError, match="^p_keep must be a real number"):
             StandardDropout(bad)
     with pytest.raises(TypeError, match="generator"):
         InvertedDropout(0.5, generator=3)
@@ -136,3 +139,23 @@ def test_standard_and_inverted_dropout_train_identically_with_rescaled_rate(opti
     else:
         torch.testing.assert_close(run("inverted", p * lr, eps_out=1e-8 / p), ref, rtol=1e-10, atol=1e-12)
         assert (run("inverted", lr) - ref).abs().max() > 1e-4
+
+
+def test_numpy_scalars_and_bad_arguments():
+    import numpy as np
+
+    layer = StandardDropout(np.float32(0.5), generator=torch.Generator().manual_seed(0))  # used to be refused
+    assert layer.p_keep == 0.5
+    a = dropout_mask((np.int64(4), 3), np.float32(0.5), generator=torch.Generator().manual_seed(1))
+    b = dropout_mask((4, 3), 0.5, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)
+    with pytest.raises(TypeError, match=r"^shape\[0\] must be an integer"):
+        dropout_mask((2.5, 3), 0.5)
+    with pytest.raises(TypeError, match="^dtype must be a floating torch dtype"):
+        dropout_mask((2, 3), 0.5, dtype=torch.int64)
+    with pytest.raises(ValueError, match="^device must name a torch device"):
+        dropout_mask((2, 3), 0.5, device="gpu7")
+    with pytest.raises(TypeError, match="^x must be a torch tensor, got a numpy array"):
+        layer(np.ones(3))
+    with pytest.raises(ValueError, match="^masks must hold only 0 and 1"):
+        mask_probabilities(torch.full((2, 3), 0.5), 0.5)

@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-
 import pytest
 import torch
 
@@ -80,6 +79,19 @@ def test_bad_input():
         MeanMLP(hidden=())
     with pytest.raises(ValueError, match="min_var"):
         MeanVarianceMLP(min_var=0.0)
+
+
+def test_inputs_are_checked():
+    model = MeanVarianceMLP(hidden=(4,), n_features=2, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"^x must have 2 features"):
+        model(torch.ones(5, 1))
+    with pytest.raises(TypeError, match="^hidden\\[0\\] must be an integer"):
+        MeanMLP(hidden=(2.7,))  # used to build a width-2 layer
+    with pytest.raises(TypeError, match="^mean, var and y must have the same dtype"):
+        gaussian_nll(torch.zeros(3), torch.ones(3), torch.zeros(3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="^y must be finite"):
+        gaussian_nll(torch.zeros(2), torch.ones(2), torch.tensor([0.0, float("nan")]))
+    assert math.isnan(gaussian_nll(torch.tensor([float("nan"), 0.0]), torch.ones(2), torch.zeros(2)).item())  # a diverged model's loss
 
 
 def test_nll_gradient_in_the_mean_is_the_residual_over_the_variance(generator):

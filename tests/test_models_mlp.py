@@ -142,3 +142,25 @@ def test_restore_best_matches_the_numpy_trainer_and_a_shorter_run(batch_norm):
     with pytest.raises(ValueError, match="restore_best"):
         mlp.train_sgd(oracle, t["X"], t["y"], n_epochs=1, rng=np.random.default_rng(1),
                       restore_best=True, **kw)
+
+
+def test_torch_mlp_checks_its_arguments():
+    import torch
+
+    from nntheory.models import mlp
+
+    g = torch.Generator().manual_seed(0)
+    with pytest.raises(TypeError, match=r"^hidden_sizes\[0\] must be an integer"):
+        mlp.MLP(3, [2.7], 2, generator=g)
+    model = mlp.MLP(3, [4], 2, generator=g, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"^x must have dtype torch.float64 \(the model's\), got torch.float32"):
+        model(torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"^x must have 3 features"):
+        model(torch.ones(2, 4, dtype=torch.float64))
+    X, y = torch.ones(4, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="^n_epochs must be an integer >= 1"):
+        mlp.train_sgd(model, X, y, lr=0.1, batch_size=2, n_epochs=0, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="^y must hold int64 class labels"):
+        mlp.train_sgd(model, X, y.int(), lr=0.1, batch_size=2, n_epochs=1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^device must name a torch device"):
+        mlp.MLP(3, [4], 2, generator=g, device="gpu7")

@@ -117,7 +117,7 @@ def test_bad_input_is_refused(rng):
     with pytest.raises(ValueError, match="same architecture"):
         MLPEnsemble.from_models([models[0], mlp.MLP(6, [8, 5], 4, generator=torch.Generator(), activation="elu",
                                                    dtype=torch.float64)])
-    with pytest.raises(TypeError, match="models"):
+    with pytest.raises(ValueError, match="^models must not be empty"):
         MLPEnsemble.from_models([])
     ens = MLPEnsemble.from_models(models)
     with pytest.raises(ValueError, match="rngs must hold 2"):
@@ -136,3 +136,34 @@ def test_bad_input_is_refused(rng):
                                restore_best=True)
     with pytest.raises(ValueError, match="k must be"):
         ens.member(2)
+
+
+def test_arguments_are_checked_once_at_the_call(rng):
+    """Issue 14: validation data, labels, non-finite data, a float for a count and the ensemble's dtype, named."""
+    X, y = _data(rng)
+    ens = MLPEnsemble.from_models(_models(2))
+    rngs = [np.random.default_rng(0), np.random.default_rng(1)]
+    with pytest.raises(ValueError, match="^X_val and y_val must be given together"):
+        mlp_ensemble.train_sgd(ens, X, y, lr=0.1, batch_size=8, n_epochs=1, rngs=rngs, X_val=X)
+    with pytest.raises(TypeError, match="^y_val must hold int64 class labels"):
+        mlp_ensemble.train_sgd(ens, X, y, lr=0.1, batch_size=8, n_epochs=1, rngs=rngs, X_val=X, y_val=y.int())
+    bad = X.clone()
+    bad[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="^X must be finite"):
+        mlp_ensemble.train_sgd(ens, bad, y, lr=0.1, batch_size=8, n_epochs=1, rngs=rngs)
+    with pytest.raises(TypeError, match="^batch_size must be an integer"):
+        mlp_ensemble.train_sgd(ens, X, y, lr=0.1, batch_size=8.5, n_epochs=1, rngs=rngs)
+    with pytest.raises(ValueError, match=r"^y must be int64 labels in \[0, 3\]"):
+        mlp_ensemble.accuracy(ens, X, torch.full_like(y, 7))
+    with pytest.raises(TypeError, match=r"^X must have dtype torch.float32 \(the ensemble's\)"):
+        ens.float()(X)  # dtype follows .to(dtype)
+
+
+def test_numpy_scalars_are_accepted(rng):
+    X, y = _data(rng)
+    runs = []
+    for lr, batch_size, n_epochs in ((0.1, 8, 1), (np.float32(0.1), np.int64(8), np.int64(1))):
+        ens = MLPEnsemble.from_models(_models(2))
+        mlp_ensemble.train_sgd(ens, X, y, lr=lr, batch_size=batch_size, n_epochs=n_epochs, rngs=[np.random.default_rng(k) for k in range(2)])
+        runs.append(ens.weights[0].detach().clone())
+    torch.testing.assert_close(runs[0], runs[1], rtol=1e-6, atol=0)  # np.float32(0.1) is 0.1 to float32 rounding

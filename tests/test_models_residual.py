@@ -1,5 +1,6 @@
 """Tests for nntheory.models.residual: spectral normalisation and the residual structure."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -60,3 +61,19 @@ def test_bad_input():
         ResidualBlock(3, branch_scale=1.5)
     with pytest.raises(ValueError, match="n_blocks"):
         ResidualNet(3, n_blocks=0)
+
+
+def test_forward_names_a_width_or_dtype_mismatch(generator):
+    net = ResidualNet(3, n_blocks=2, generator=generator)  # float32
+    with pytest.raises(ValueError, match=r"^x must have 3 features \(shape \(n_samples, 3\)\), got shape \(4, 2\)"):
+        net(torch.ones(4, 2))  # not "mat1 and mat2 shapes cannot be multiplied"
+    with pytest.raises(TypeError, match=r"^x must have dtype torch.float32 \(the model's\), got torch.float64"):
+        net(torch.ones(4, 3, dtype=torch.float64))
+    with pytest.raises(TypeError, match="^x must be a torch tensor, got a numpy array"):
+        net(torch.ones(4, 3).numpy())
+    with pytest.raises(TypeError, match="^n_blocks must be an integer"):
+        ResidualNet(3, n_blocks=2.0)
+    with pytest.raises(TypeError, match="^bias must be True or False"):
+        SpectralNormLinear(2, 3, bias="yes")
+    assert net(torch.ones(3)).shape == (3,)  # one sample without a batch axis, as torch.nn.Linear allows
+    assert ResidualNet(np.int64(3), n_blocks=np.int64(1), branch_scale=np.float32(0.5)).blocks[0].branch_scale == 0.5

@@ -289,7 +289,7 @@ def test_bad_inputs_give_clear_errors(rng):
     with pytest.raises(ValueError, match="activation"):
         nn.MLP(3, [4], 2, rng=rng, activation="tanh")
     model = nn.MLP(3, [4], 2, rng=rng)
-    with pytest.raises(ValueError, match="y_train"):
+    with pytest.raises(ValueError, match=r"^y must be integer labels in \[0, 1\]"):
         nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 2, 0]), lr=0.1, batch_size=2, n_epochs=1, rng=rng)
     with pytest.raises(TypeError, match="dtype"):
         model.forward(np.ones((4, 3), dtype=np.float32))
@@ -297,8 +297,8 @@ def test_bad_inputs_give_clear_errors(rng):
 
 def test_sgd_step_refuses_a_bad_learning_rate(rng):
     model = nn.MLP(3, [4], 2, rng=rng)
-    for lr in (-0.1, float("nan"), "0.1"):
-        with pytest.raises(ValueError, match="lr must be a finite non-negative number"):
+    for lr, exc in ((-0.1, ValueError), (float("nan"), ValueError), ("0.1", TypeError)):
+        with pytest.raises(exc, match="^lr must be a"):
             nn.sgd_step(model, lr)
 
 
@@ -315,6 +315,49 @@ def test_mlp_input_gradient_against_fd_and_skipping_it_changes_no_parameter_grad
         for i, layer in enumerate(model.layers):
             for k, g in layer.grads.items():
                 np.testing.assert_array_equal(g, with_dx[(i, k)])
+
+
+def test_layers_check_dtype_and_counts(rng):
+    layer = nn.Linear(3, 2, rng=rng)  # float64
+    with pytest.raises(TypeError, match=r"^x must have the layer's dtype float64, got float32"):
+        layer.forward(np.ones((4, 3), dtype=np.float32))  # used to compute in float64 silently
+    with pytest.raises(ValueError, match="^x must not be empty"):
+        layer.forward(np.ones((0, 3)))
+    layer.forward(np.ones((4, 3)))
+    with pytest.raises(TypeError, match="^dout must have the output's dtype float64, got float32"):
+        layer.backward(np.ones((4, 2), dtype=np.float32))
+    with pytest.raises(TypeError, match="^input_grad must be True or False"):
+        layer.backward(np.ones((4, 2)), input_grad="no")
+    with pytest.raises(TypeError, match="^in_features must be an integer"):
+        nn.Linear(2.0, 2, rng=rng)
+    with pytest.raises(ValueError, match="^gain must be a number > 0"):
+        nn.Linear(3, 2, rng=rng, gain=-1.0)
+    with pytest.raises(TypeError, match="^dtype must be numpy.float32 or numpy.float64"):
+        nn.Linear(3, 2, rng=rng, dtype=np.int64)
+    with pytest.raises(ValueError, match="^momentum must be a number >= 0 and <= 1"):
+        nn.BatchNorm1d(3, momentum=1.5)
+    with pytest.raises(ValueError, match="^momentum must be a finite number"):
+        nn.BatchNorm1d(3, momentum=float("nan"))
+    with pytest.raises(ValueError, match="^alpha must be a finite number"):
+        nn.ELU(alpha=float("inf"))
+    with pytest.raises(TypeError, match="^mode must be True or False"):
+        nn.ReLU().train("no")
+    # numpy scalars are numbers
+    assert nn.Linear(np.int64(3), np.int32(2), rng=rng, gain=np.float32(1.0)).params["weight"].shape == (2, 3)
+    assert nn.BatchNorm1d(np.int64(3), eps=np.float32(1e-5), momentum=np.float64(0.2)).momentum == pytest.approx(0.2)
+
+
+def test_loss_targets_are_checked():
+    with pytest.raises(ValueError, match=r"^target labels must lie in \[0, 1\] \(z has 2 columns\)"):
+        nn.SoftmaxCrossEntropy().forward(np.ones((2, 2)), np.array([0, 2]))
+    with pytest.raises(TypeError, match="^target must be integers"):
+        nn.SoftmaxCrossEntropy().forward(np.ones((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="^target must be finite"):
+        nn.CrossEntropy().forward(np.full((2, 2), 0.5), np.array([[np.nan, 1.0], [0.5, 0.5]]))
+    with pytest.raises(TypeError, match="^labels must be integers"):
+        nn.one_hot(np.array([0.5]), 2)
+    with pytest.raises(TypeError, match="^n_classes must be an integer"):
+        nn.one_hot(np.array([0, 1]), 2.0)
 
 
 def _noisy_problem(rng):
@@ -352,3 +395,31 @@ def test_restore_best_needs_validation_data(rng):
     with pytest.raises(ValueError, match="restore_best"):
         nn.train_sgd(model, np.ones((4, 3)), np.array([0, 1, 1, 0]), lr=0.1, batch_size=2,
                      n_epochs=1, rng=rng, restore_best=True)
+
+
+def test_mlp_and_training_loop_check_their_arguments(rng):
+    with pytest.raises(TypeError, match=r"^hidden_sizes\[0\] must be an integer"):
+        nn.MLP(3, [2.7], 2, rng=rng)  # used to build a width-2 layer
+    model = nn.MLP(3, [4], 2, rng=rng)
+    X, y = np.ones((4, 3)), np.array([0, 1, 1, 0])
+    kw = dict(lr=0.1, batch_size=2, n_epochs=1, rng=rng)
+    for change, exc, message in [
+        (dict(n_epochs=-1), ValueError, "^n_epochs must be an integer >= 1"),  # used to return an empty history
+        (dict(n_epochs=2.5), TypeError, "^n_epochs must be an integer"),
+        (dict(batch_size=0), ValueError, "^batch_size must be an integer >= 1"),
+        (dict(lr=float("inf")), ValueError, "^lr must be a finite number"),
+        (dict(X_val=np.ones((2, 3))), ValueError, "^X_val and y_val must be given together"),
+    ]:
+        with pytest.raises(exc, match=message):
+            nn.train_sgd(model, X, y, **(kw | change))
+    with pytest.raises(ValueError, match="^X must be finite"):
+        nn.train_sgd(model, np.full((4, 3), np.nan), y, **kw)
+    with pytest.raises(TypeError, match="^X must have the layer's dtype float64, got float32"):
+        nn.train_sgd(model, X.astype(np.float32), y, **kw)
+    with pytest.raises(ValueError, match=r"^labels must hold one label per sample \(4\)"):
+        model.loss_and_backward(X, y[:3])
+    with pytest.raises(TypeError, match="^n_samples must be an integer"):
+        nn.minibatch_indices(10.0, 2, rng)  # refused at the call, not at the first batch
+    # numpy scalars are numbers
+    hist = nn.train_sgd(model, X, y, lr=np.float32(0.1), batch_size=np.int64(2), n_epochs=np.int32(2), rng=rng)
+    assert len(hist.epoch_loss) == 2

@@ -365,3 +365,57 @@ def test_adam_step_is_invariant_to_gradient_scale(rng):
         paths.append(theta)
     np.testing.assert_allclose(paths[1], paths[0], rtol=1e-7)
     np.testing.assert_allclose(paths[2], paths[0], rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "adamw"])
+def test_update_checks_params_grads_and_state(name):
+    """Issue 14: a (3,) gradient used to broadcast onto a (3, 1) parameter into (3, 3), and a state built
+    for fewer arrays silently dropped a parameter; both are refused, named."""
+    rule = getattr(optim, name)(0.1)
+    params = [np.ones((3, 1)), np.ones(2)]
+    with pytest.raises(ValueError, match=r"^grads\[0\] has shape \(3,\) but params\[0\] has shape \(3, 1\)"):
+        rule.update(params, [np.ones(3), np.ones(2)], rule.init(params))
+    with pytest.raises(ValueError, match=r"^state\.\w+ holds 1 arrays but params has 2"):
+        rule.update(params, [np.ones((3, 1)), np.ones(2)], rule.init(params[:1]))
+    with pytest.raises(ValueError, match=r"^state\.\w+\[1\] has shape \(3,\) but params\[1\] has shape \(2,\)"):
+        rule.update(params, [np.ones((3, 1)), np.ones(2)], rule.init([np.ones((3, 1)), np.ones(3)]))
+    with pytest.raises(TypeError, match=r"^grads\[1\] is a torch tensor but params\[1\] is a numpy array"):
+        rule.update(params, [np.ones((3, 1)), torch.ones(2, dtype=torch.float64)], rule.init(params))
+    with pytest.raises(ValueError, match="^params must not be empty"):
+        rule.init([])
+
+
+def test_hyperparameters_checked_numpy_scalars_accepted():
+    """Issue 14: inf rates and schedules returning a non-number are refused; numpy scalars are numbers."""
+    with pytest.raises(ValueError, match="^lr must be a finite number"):
+        optim.sgd(lr=float("inf"))
+    with pytest.raises(ValueError, match=r"^lr\(0\) must be a finite number"):
+        optim.adam(lambda count: float("nan"))
+    with pytest.raises(TypeError, match=r"^lr\(0\) must be a real number"):
+        optim.sgd(lambda count: "0.1")
+    with pytest.raises(TypeError, match="^step_size must be an integer"):
+        optim.step_decay(0.1, step_size=2.5)
+    with pytest.raises(TypeError, match="^nesterov must be True or False"):
+        optim.sgd(0.1, momentum=0.9, nesterov="yes")
+    params = [np.ones((3, 1)), np.ones(2)]
+    grads = [np.full((3, 1), 0.5), np.full(2, -1.0)]
+    for make in (lambda lr, b: optim.adam(lr, betas=(b, 0.999)), lambda lr, b: optim.sgd(lr, momentum=b)):
+        ref = make(0.1, 0.9)
+        alt = make(np.float64(0.1), np.float64(0.9))
+        a, _ = ref.update(params, grads, ref.init(params))
+        b, _ = alt.update(params, grads, alt.init(params))
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
+    assert optim.warmup_cosine(np.float32(0.5), np.int64(2), np.int64(10))(1) == optim.warmup_cosine(0.5, 2, 10)(1)
+
+
+def test_load_state_dict_is_checked():
+    model = torch.nn.Linear(3, 2).double()
+    opt = optim.TorchOptimizer(model.parameters(), optim.adam(0.1))
+    other = optim.TorchOptimizer(torch.nn.Linear(4, 2).double().parameters(), optim.adam(0.1))
+    with pytest.raises(TypeError, match="^state_dict must be a dict"):
+        opt.load_state_dict([1, 2])
+    model(torch.ones(2, 3, dtype=torch.float64)).sum().backward()
+    opt.step()
+    with pytest.raises(ValueError, match="^state_dict does not fit"):
+        other.load_state_dict(opt.state_dict())  # Adam buffers of (2, 3) for a (2, 4) weight

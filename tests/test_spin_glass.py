@@ -18,7 +18,7 @@ def test_couplings_are_symmetric(rng):
 
 
 def test_couplings_reject_bad_input(rng):
-    with pytest.raises(ValueError, match="at least 2"):
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
         sg.couplings(1, rng)
     with pytest.raises(TypeError, match="rng"):
         sg.couplings(3, 0)
@@ -128,9 +128,30 @@ def test_expected_critical_points_against_a_census(rng):
 
 
 def test_expected_critical_points_rejects_bad_input(rng):
-    with pytest.raises(ValueError, match="n must be at least 2"):
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
         sg.expected_critical_points(1, 10, rng)
     with pytest.raises(ValueError, match="n_samples"):
         sg.expected_critical_points(3, 1, rng)
     with pytest.raises(TypeError, match="rng"):
         sg.expected_critical_points(3, 10, 0)
+
+
+def test_arguments_are_checked(rng):
+    J = sg.couplings(3, rng)
+    starts = rng.standard_normal((4, 3))
+    with pytest.raises(ValueError, match="^J must be symmetric"):
+        sg.gradient(rng.standard_normal((3, 3, 3)), starts)  # the formulas assume symmetric couplings
+    bad = starts.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match="^starts must be finite"):
+        sg.descend(J, bad, lr=0.1, n_steps=3)
+    with pytest.raises(TypeError, match="^n_steps must be an integer"):
+        sg.descend(J, starts, lr=0.1, n_steps=2.5)  # used to run int(2.5) = 2 steps
+    with pytest.raises(ValueError, match="^lr must be a finite number"):
+        sg.descend(J, starts, lr=float("inf"), n_steps=1)
+    with pytest.raises(TypeError, match="^n_iter must be an integer"):
+        sg.critical_points(J, starts, n_iter=3.0)
+    with pytest.raises(ValueError, match=r"^sigma must have shape \(\.\.\., 3\)"):
+        sg.energy(J, np.ones(2))
+    assert sg.energy(J, np.ones((0, 3))).shape == (0,)  # an empty batch is fine
+    assert sg.couplings(np.int64(3), rng).shape == (3, 3, 3)

@@ -159,7 +159,7 @@ def test_bad_input(data):
     args = (data.X_train, data.y_train, data.X_test, data.y_test)
     with pytest.raises(ValueError, match="widths and seeds"):
         train_mlp_sweep(*args, [2, 3], [0], n_steps=1, lr=0.1)
-    with pytest.raises(ValueError, match="widths must be positive"):
+    with pytest.raises(ValueError, match=r"^widths\[0\] must be an integer >= 1"):
         train_mlp_sweep(*args, [0], [0], n_steps=1, lr=0.1)
     with pytest.raises(ValueError, match="optimizer"):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, optimizer="sgd")
@@ -185,3 +185,36 @@ def test_bad_input(data):
         train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, activation="tanh", newton_iter=5, ftol=-0.1)
     with pytest.raises(ValueError, match="same number of samples"):
         train_mlp_sweep(data.X_train, data.y_test, data.X_test, data.y_test, [2], [0], n_steps=1, lr=0.1)
+
+
+def test_arguments_are_checked_before_training(data):
+    """Issue 14: floats for counts, zero record_every, non-finite data and rates are refused up front, named."""
+    args = (data.X_train, data.y_train, data.X_test, data.y_test)
+    with pytest.raises(TypeError, match=r"^widths\[0\] must be an integer"):
+        train_mlp_sweep(*args, [2.7], [0], n_steps=1, lr=0.1)  # used to train width 2
+    with pytest.raises(TypeError, match=r"^seeds\[0\] must be an integer"):
+        train_mlp_loop(*args, [2], [1.5], n_steps=1, lr=0.1)  # used to run seed 1
+    with pytest.raises(ValueError, match="^record_every must be an integer >= 1, got 0"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=0.1, record_every=0)  # used to divide by zero
+    with pytest.raises(ValueError, match="^lr must be a finite number"):
+        train_mlp_sweep(*args, [2], [0], n_steps=1, lr=float("inf"))
+    bad = data.y_train.clone()
+    bad[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="^y_train must be finite"):
+        train_mlp_sweep(data.X_train, bad, data.X_test, data.y_test, [2], [0], n_steps=1, lr=0.1)
+    with pytest.raises(TypeError, match=r"^y_test must have dtype torch.float64 \(X_train's\)"):
+        train_mlp_loop(data.X_train, data.y_train, data.X_test, data.y_test.float(), [2], [0], n_steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="^X_test and X_train must have the same number of features"):
+        train_mlp_sweep(data.X_train, data.y_train, data.X_test[:, :3], data.y_test, [2], [0], n_steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="^n_hidden must be an integer >= 1, got -1"):
+        mlp_n_params(-1)  # used to return -11
+    with pytest.raises(TypeError, match="^seed must be an integer"):
+        init_mlp(3, 4, 2, seed=1.5)
+
+
+def test_numpy_scalars_are_accepted(data):
+    args = (data.X_train, data.y_train, data.X_test, data.y_test)
+    ref = train_mlp_sweep(*args, [2, 3], [0, 1], n_steps=3, lr=0.01, record_every=1)
+    res = train_mlp_sweep(*args, np.array([2, 3]), [np.int64(0), np.int64(1)], n_steps=np.int64(3), lr=np.float64(0.01), record_every=np.int32(1))
+    np.testing.assert_array_equal(res.train_loss, ref.train_loss)
+    assert mlp_n_params(np.int64(3)) == mlp_n_params(3)

@@ -77,3 +77,45 @@ def test_bad_input(generator):
         train(model, torch.nn.MSELoss(), opt, X, y, batch_size=5, n_epochs=0, generator=generator)
     with pytest.raises(TypeError, match="generator"):
         minibatches(10, 2, None)
+
+
+def test_arguments_are_checked_before_the_first_step(generator):
+    """Issue 14: counts, dtypes, target shapes and the loss are checked up front, each named."""
+    X, y = _data(generator)
+    model = _model(3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match="^n_epochs must be an integer >= 1, got -1"):
+        train(model, torch.nn.MSELoss(), opt, X, y, batch_size=5, n_epochs=-1, generator=generator)  # used to return an empty history
+    with pytest.raises(TypeError, match="^batch_size must be an integer"):
+        train(model, torch.nn.MSELoss(), opt, X, y, batch_size=5.5, n_epochs=1, generator=generator)
+    with pytest.raises(TypeError, match=r"^X must have dtype torch.float64 \(the model's\)"):
+        train(model, torch.nn.MSELoss(), opt, X.float(), y.float(), batch_size=5, n_epochs=1, generator=generator)
+    with pytest.raises(ValueError, match=r"^y must have shape \(n_samples, \*\(1,\)\)"):
+        train(model, torch.nn.MSELoss(), opt, X, y[:, 0], batch_size=5, n_epochs=1, generator=generator)  # (n,) vs (n, 1) would broadcast
+    with pytest.raises(ValueError, match="^X of shape"):
+        train(model, torch.nn.MSELoss(), opt, X[:, :3], y, batch_size=5, n_epochs=1, generator=generator)
+    with pytest.raises(ValueError, match=r"^loss_fn\(model\(X\), y\) must return a scalar tensor"):
+        train(model, torch.nn.MSELoss(reduction="none"), opt, X, y, batch_size=5, n_epochs=1, generator=generator)
+    bad = y.clone()
+    bad[3] = float("nan")
+    with pytest.raises(ValueError, match="^y must be finite"):
+        train(model, torch.nn.MSELoss(), opt, X, bad, batch_size=5, n_epochs=1, generator=generator)
+    with pytest.raises(TypeError, match="^optimizer must be a torch.optim.Optimizer"):
+        train(model, torch.nn.MSELoss(), "sgd", X, y, batch_size=5, n_epochs=1, generator=generator)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # nothing was trained
+    with pytest.raises(TypeError, match="^n_samples must be an integer"):
+        minibatches(10.0, 2, generator)
+
+
+def test_numpy_scalars_are_accepted():
+    import numpy as np
+
+    runs = []
+    for batch_size, n_epochs in ((5, 2), (np.int64(5), np.int64(2))):
+        gen = torch.Generator().manual_seed(0)
+        X, y = _data(gen)
+        model = _model(3)
+        hist = train(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), X, y, batch_size=batch_size, n_epochs=n_epochs, generator=gen, progress=False)
+        runs.append(hist.step_loss)
+    assert runs[0] == runs[1]

@@ -16,16 +16,21 @@ before it is called.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import pickle
+import shutil
 import struct
 import tarfile
+import tempfile
+import zlib
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.data.preprocessing import Splits
 
 __all__ = [
@@ -102,6 +107,8 @@ def md5sum(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     -------
     str
     """
+    _checks.check_path(path, "path")
+    chunk_size = _checks.check_int(chunk_size, "chunk_size", low=1)
     h = hashlib.md5()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
@@ -140,8 +147,10 @@ def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     ValueError
         If the file is corrupted, refers to a forbidden object, or does not
         hold a valid batch.
+    TypeError
+        If ``path`` is not a path.
     """
-    path = Path(path)
+    path = Path(_checks.check_path(path, "path"))
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist. " + _HOW_TO_GET)
     try:
@@ -171,7 +180,7 @@ def _locate(root: str | os.PathLike | None, verify: bool) -> Path:
         root = os.environ.get(ENV_VAR)
         if not root:
             raise FileNotFoundError(f"no root given and {ENV_VAR} is not set. " + _HOW_TO_GET)
-    root = Path(root).expanduser()
+    root = Path(_checks.check_path(root, "root")).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a directory. " + _HOW_TO_GET)
     archive = root / ARCHIVE_NAME
@@ -181,11 +190,41 @@ def _locate(root: str | os.PathLike | None, verify: bool) -> Path:
         if (candidate / "test_batch").is_file():
             return candidate
     if archive.is_file():
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(root, filter="data")  # the "data" filter refuses absolute paths and links out
+        _extract(archive, root)
         if (root / _FOLDER / "test_batch").is_file():
             return root / _FOLDER
     raise FileNotFoundError(f"no CIFAR-10 batches in {root}. " + _HOW_TO_GET)
+
+
+def _extract(archive: Path, root: Path) -> None:
+    """Extract ``cifar-10-batches-py`` from the archive into ``root`` without overwriting anything.
+
+    The archive is extracted into a fresh temporary folder inside ``root``
+    with tarfile's ``"data"`` filter (which refuses absolute paths, ``..``,
+    links that leave the folder and device files); only then is the folder
+    ``cifar-10-batches-py`` renamed into place, and only if ``root`` holds
+    none yet. Other members of the archive are discarded with the temporary
+    folder. So an unsafe or foreign archive writes nothing into ``root``.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=".cifar10-extract-", dir=root))
+    try:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except tarfile.FilterError as err:  # AbsolutePathError, OutsideDestinationError, SpecialFileError, ...
+            member = getattr(err, "tarinfo", None)
+            name = member.name if member is not None else "?"
+            raise ValueError(f"{archive}: refusing the unsafe member {name!r} ({type(err).__name__}: {err}); nothing was extracted into {root}") from err
+        except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as err:
+            raise ValueError(f"{archive}: not a readable .tar.gz archive ({type(err).__name__}: {err})") from err
+        src, dst = tmp / _FOLDER, root / _FOLDER
+        if not src.is_dir():
+            return
+        if dst.exists():
+            raise FileExistsError(f"{dst} exists but holds no test_batch; not overwriting it with the archive's copy (move it away, or point root at a complete copy)")
+        os.rename(src, dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_cifar10(root: str | os.PathLike | None = None, *, n_val: int = 5000, verify: bool = True) -> Splits:
@@ -211,9 +250,31 @@ def load_cifar10(root: str | os.PathLike | None = None, *, n_val: int = 5000, ve
     ------
     FileNotFoundError
         If the data cannot be found; the message says how to get it.
+    FileExistsError
+        If the archive must be extracted but ``root`` already holds a
+        ``cifar-10-batches-py`` folder without the batches (nothing is
+        overwritten).
     ValueError
-        On a checksum mismatch or a corrupted or foreign batch file.
+        On a checksum mismatch, a corrupted or foreign batch file, or an
+        archive that is not a readable ``.tar.gz`` or holds an unsafe member
+        (an absolute path, a path with ``..``, a link out of the folder, a
+        device file): tarfile's ``FilterError`` is wrapped in a
+        ``ValueError`` naming the member, and nothing is written into
+        ``root``.
+    TypeError
+        If ``root`` is not a path, ``n_val`` not an int or ``verify`` not a bool.
+
+    Notes
+    -----
+    Loading never executes anything from the files (batches are read by a
+    restricted unpickler) and never overwrites a file: the archive is
+    extracted into a temporary folder and its ``cifar-10-batches-py`` moved
+    into ``root`` only if no folder of that name exists.
     """
+    if root is not None:
+        _checks.check_path(root, "root")
+    n_val = _checks.check_int(n_val, "n_val", low=0, high=49_999)
+    verify = _checks.check_bool(verify, "verify")
     folder = _locate(root, verify)
     parts = {}
     for name in _BATCH_MD5:
@@ -265,7 +326,13 @@ def download_cifar10(dest: str | os.PathLike, *, url: str = URL, urlopen: Callab
     ValueError
         If the downloaded file's MD5 is wrong (the temporary file is deleted).
     """
-    dest = Path(dest)
+    dest = Path(_checks.check_path(dest, "dest"))
+    if not isinstance(url, str) or not url:
+        raise TypeError(f"url must be a non-empty str, got {url!r}")
+    if urlopen is not None:
+        _checks.check_callable(urlopen, "urlopen")
+    progress = _checks.check_bool(progress, "progress")
+    chunk_size = _checks.check_int(chunk_size, "chunk_size", low=1)
     if not dest.is_dir():
         raise FileNotFoundError(f"dest must be an existing directory, got {dest}")
     target = dest / ARCHIVE_NAME

@@ -28,11 +28,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import numbers
 from importlib import resources
 from os import PathLike
 
 import numpy as np
+
+from nntheory import _checks
 
 __all__ = [
     "SEED",
@@ -67,8 +68,15 @@ def true_mean(x) -> np.ndarray:
     -------
     numpy.ndarray
         :math:`\mu(x)`, same shape as ``x``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not an array of numbers (a tensor: pass ``x.numpy()``).
+    ValueError
+        If ``x`` is empty or not finite.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = _checks.check_array(x, "x", dtype=np.float64)
     return 2.0 * np.sin(x) + 0.5 * x
 
 
@@ -84,8 +92,18 @@ def true_std(x) -> np.ndarray:
     -------
     numpy.ndarray
         :math:`\sigma(x)`, same shape as ``x``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not an array of numbers (a tensor: pass ``x.numpy()``).
+    ValueError
+        If ``x`` is empty or not finite, or :math:`x \le -2/3`, where the
+        formula would give a standard deviation :math:`\le 0`.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = _checks.check_array(x, "x", dtype=np.float64)
+    if np.any(x <= -2.0 / 3.0):
+        raise ValueError(f"x must be > -2/3, where sigma(x) = 0.1 + 0.15 x is positive; got min(x) = {x.min()}")
     return 0.1 + 0.15 * x
 
 
@@ -105,12 +123,11 @@ def make_heteroscedastic(n_samples: int = N_SAMPLES, rng: np.random.Generator | 
     x, y : numpy.ndarray
         Inputs and outputs, each of shape ``(n_samples,)``.
     """
-    if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    n_samples = _checks.check_int(n_samples, "n_samples", low=1)
     if rng is None:
         rng = np.random.default_rng(SEED)
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    else:
+        _checks.check_rng(rng, "rng")
     x = rng.uniform(*_X_RANGE, size=n_samples)
     y = true_mean(x) + true_std(x) * rng.standard_normal(n_samples)
     return x, y
@@ -131,11 +148,19 @@ def to_csv_text(x, y) -> str:
     -------
     str
         The file contents.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``y`` is not an array of numbers.
+    ValueError
+        If they are empty, not 1-D, of different lengths, or not finite:
+        what :func:`load_xy_csv` would refuse to read is never written.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError(f"x and y must be 1-D of equal length, got shapes {x.shape} and {y.shape}")
+    x = _checks.check_array(x, "x", ndim=1, dtype=np.float64)
+    y = _checks.check_array(y, "y", ndim=1, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have equal length, got shapes {x.shape} and {y.shape}")
     lines = ["x,y"]
     lines += [f"{_FLOAT_FORMAT.format(a)},{_FLOAT_FORMAT.format(b)}" for a, b in zip(x, y)]
     return "\n".join(lines) + "\n"
@@ -153,7 +178,10 @@ def regenerate_csv_text() -> str:
 
 
 def _parse(text: str, source: str, n_expected: int | None) -> tuple[np.ndarray, np.ndarray]:
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as err:
+        raise ValueError(f"{source}: not a valid CSV file ({err})") from None
     rows = [r for r in rows if r]  # a trailing newline gives no row; blank lines are skipped
     if not rows:
         raise ValueError(f"{source}: the file is empty (expected a header 'x,y' and data rows)")
@@ -202,16 +230,31 @@ def load_xy_csv(path: str | PathLike, n_expected: int | None = None) -> tuple[np
     Raises
     ------
     ValueError
-        With the file name and the problem: empty file, missing column,
-        wrong number of fields, a non-numeric or non-finite value (with its
-        line number), or the wrong number of rows.
+        With the file name and the problem: not UTF-8 text (a binary
+        file), empty file, missing column, wrong number of fields, a
+        non-numeric or non-finite value (with its line number), or the wrong
+        number of rows.
     FileNotFoundError
         If the file does not exist.
+    TypeError
+        If ``path`` is not a path or ``n_expected`` not an int.
+
+    Notes
+    -----
+    The file is read as UTF-8; a byte-order mark at its start (as some
+    spreadsheet programs write) is skipped.
     """
-    if not isinstance(path, (str, PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    with open(path, newline="", encoding="utf-8") as fh:
-        text = fh.read()
+    _checks.check_path(path, "path")
+    if n_expected is not None:
+        n_expected = _checks.check_int(n_expected, "n_expected", low=1)
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8-sig")  # skips a byte-order mark
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not a UTF-8 text file (undecodable byte at offset {err.start}); expected a CSV file with columns x and y") from None
+    if "\x00" in text:
+        raise ValueError(f"{path}: holds NUL bytes, so it is a binary file, not a CSV file with columns x and y")
     return _parse(text, str(path), n_expected)
 
 
@@ -244,15 +287,21 @@ def train_test_split(x, y, test_fraction: float = 1 / 3, rng: np.random.Generato
     -------
     x_train, x_test, y_train, y_test : numpy.ndarray
         The two parts, in the permuted order.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a generator, or ``x``/``y`` not numpy arrays of
+        numbers (the values themselves are only permuted, not checked).
+    ValueError
+        If ``x`` and ``y`` have different numbers of rows, or a part would
+        be empty.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.shape[:1] != y.shape[:1] or x.ndim == 0:
-        raise ValueError(f"x and y must have the same number of rows, got shapes {x.shape} and {y.shape}")
-    if not (isinstance(test_fraction, numbers.Real) and 0.0 < test_fraction < 1.0):
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    _checks.check_rng(rng, "rng")
+    x = _checks.check_array(x, "x", ndim=range(1, 33), kind="real", finite=False)
+    y = _checks.check_array(y, "y", ndim=range(1, 33), kind="real", finite=False)
+    _checks.check_same_length({"x": x, "y": y})
+    test_fraction = _checks.check_real(test_fraction, "test_fraction", low=0, high=1, low_open=True, high_open=True)
     n = x.shape[0]
     n_test = int(round(test_fraction * n))
     if n_test == 0 or n_test == n:

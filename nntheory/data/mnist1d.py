@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.data.preprocessing import Splits
 
 __all__ = ["make_mnist1d"]
@@ -41,6 +42,15 @@ def make_mnist1d(*, seed: int = 42, n_samples: int = 5000, train_fraction: float
         Inputs of shape ``(n, 40)`` (float64, one channel), labels 0-9.
         With the defaults: 3600 training, 400 validation and 1000 test samples.
 
+    Raises
+    ------
+    TypeError
+        If ``seed``, ``n_samples`` or ``n_val`` is not an integer (a float
+        such as ``1.5`` is refused, not truncated), or ``train_fraction`` not
+        a number.
+    ValueError
+        If a value is out of range or a part would be empty.
+
     Notes
     -----
     ``mnist1d`` seeds numpy's and Python's *global* random generators; this
@@ -50,15 +60,17 @@ def make_mnist1d(*, seed: int = 42, n_samples: int = 5000, train_fraction: float
     seconds saved when several examples run in one process); every call
     returns fresh copies, so callers may modify them.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
-        raise ValueError(f"n_samples must be an integer >= 20, got {n_samples!r}")
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction!r}")
+    seed = _checks.check_int(seed, "seed", low=0, high=2**32 - 1)
+    n_samples = _checks.check_int(n_samples, "n_samples", low=20)
+    train_fraction = _checks.check_real(train_fraction, "train_fraction", low=0, high=1, low_open=True, high_open=True)
+    n_val = _checks.check_int(n_val, "n_val", low=0)
     n_train_all = int(n_samples * train_fraction)
-    if not 0 <= n_val < n_train_all:
+    if not 0 < n_train_all < n_samples:
+        raise ValueError(f"train_fraction={train_fraction} leaves an empty training or test part of {n_samples} samples")
+    if not n_val < n_train_all:
         raise ValueError(f"n_val must lie in [0, {n_train_all}), got {n_val!r}")
 
-    X, y, X_test, y_test = (a.copy() for a in _generate(int(seed), int(n_samples), float(train_fraction)))
+    X, y, X_test, y_test = (a.copy() for a in _generate(seed, n_samples, train_fraction))
     n_fit = X.shape[0] - n_val
     return Splits(
         X_train=X[:n_fit],

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["Splits", "standardize_per_channel"]
 
 
@@ -63,10 +65,24 @@ def standardize_per_channel(splits: Splits, dtype=np.float64) -> tuple[Splits, n
         unit variance on the training set.
     mean, std : ndarray, shape (n_channels,)
         The training statistics that were applied.
+
+    Raises
+    ------
+    TypeError
+        If ``splits`` is not a :class:`Splits` (or its inputs are not
+        arrays of numbers), or ``dtype`` not float32/float64.
+    ValueError
+        If an input array is empty, not 2-D, not finite, or of another width
+        than ``X_train``; if the width is not a multiple of ``n_channels``;
+        or if a channel is constant on the training set.
     """
     if not isinstance(splits, Splits):
         raise TypeError(f"splits must be a Splits, got {type(splits).__name__}")
-    c = splits.n_channels
+    dtype = _checks.check_numpy_float_dtype(dtype, "dtype")
+    c = _checks.check_int(splits.n_channels, "splits.n_channels", low=1)
+    width = _checks.check_array(splits.X_train, "splits.X_train", ndim=2, kind="real").shape[1]
+    for part in ("X_val", "X_test"):
+        _checks.check_array(getattr(splits, part), f"splits.{part}", ndim=2, shape=(None, width), kind="real", nonempty=False)
     if splits.n_features % c:
         raise ValueError(f"n_features={splits.n_features} is not a multiple of n_channels={c}")
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import torch
 
+from nntheory import _checks
+
 __all__ = ["Teacher", "TeacherStudentData", "make_teacher", "sample_teacher_student"]
 
 
@@ -69,8 +71,7 @@ class Teacher:
         -------
         torch.Tensor, shape (n_samples, n_outputs)
         """
-        if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"X must be a tensor of shape (n_samples, {self.n_features})")
+        X = _checks.check_tensor(X, "X", shape=(None, self.n_features), finite=False, nonempty=False)  # NaN maps to NaN, as a network does
         W1, b1, W2 = (t.to(X.dtype) for t in (self.W1, self.b1, self.W2))
         return torch.tanh(X @ W1.T + b1) @ W2.T
 
@@ -120,9 +121,11 @@ def make_teacher(n_features: int = 10, n_outputs: int = 5, n_hidden: int = 20, *
     -------
     Teacher
     """
-    for name, value in (("n_features", n_features), ("n_outputs", n_outputs), ("n_hidden", n_hidden)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    n_features = _checks.check_int(n_features, "n_features", low=1)
+    n_outputs = _checks.check_int(n_outputs, "n_outputs", low=1)
+    n_hidden = _checks.check_int(n_hidden, "n_hidden", low=1)
+    seed = _checks.check_int(seed, "seed", low=0)  # seed=1.5 is refused, not used as 1
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
     g = torch.Generator().manual_seed(seed)
     W1 = torch.randn(n_hidden, n_features, generator=g, dtype=dtype) / n_features**0.5
     b1 = torch.randn(n_hidden, generator=g, dtype=dtype)
@@ -152,13 +155,11 @@ def sample_teacher_student(teacher: Teacher, n_train: int, n_test: int, *, noise
     """
     if not isinstance(teacher, Teacher):
         raise TypeError(f"teacher must be a Teacher, got {type(teacher).__name__}")
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not noise_std >= 0.0:
-        raise ValueError(f"noise_std must be non-negative, got {noise_std!r}")
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    n_train = _checks.check_int(n_train, "n_train", low=1)  # numpy integers accepted, 2.5 refused
+    n_test = _checks.check_int(n_test, "n_test", low=1)
+    noise_std = _checks.check_real(noise_std, "noise_std", low=0)  # np.float32(0.5) accepted, NaN and inf refused
+    _checks.check_torch_generator(generator, "generator")
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
 
     def draw(n):
         X = torch.randn(n, teacher.n_features, generator=generator, dtype=dtype)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from nntheory import _checks
+
 __all__ = ["LayerStatistics", "activation_statistics", "gradient_norms"]
 
 
@@ -74,14 +76,15 @@ def activation_statistics(model: nn.Module, X: torch.Tensor, module_types: tuple
     Raises
     ------
     TypeError
-        If ``model`` is not an ``nn.Module`` or ``X`` not a tensor.
+        If ``model`` is not an ``nn.Module``, ``X`` not a floating tensor of
+        the model's dtype, or ``module_types`` not a tuple of module classes.
     ValueError
-        If no submodule of the requested types was called.
+        If ``X`` is empty, not finite or does not fit the model, or no
+        submodule of the requested types was called.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+    _checks.check_model_data(model, X, need_y=False, need_loss=False)
+    if not isinstance(module_types, tuple) or not module_types or not all(isinstance(t, type) and issubclass(t, nn.Module) for t in module_types):
+        raise TypeError(f"module_types must be a non-empty tuple of torch.nn.Module subclasses, got {module_types!r}")
     records: list[LayerStatistics] = []
     handles = []
 
@@ -114,7 +117,8 @@ def gradient_norms(model: nn.Module, ord: float = 2.0) -> dict[str, float]:
     model : torch.nn.Module
         A model whose parameters hold ``.grad`` from a backward pass.
     ord : float, default 2.0
-        Norm of the flattened gradient (2: Euclidean/Frobenius).
+        Norm of the flattened gradient (2: Euclidean/Frobenius), positive
+        or ``inf``.
 
     Returns
     -------
@@ -125,13 +129,13 @@ def gradient_norms(model: nn.Module, ord: float = 2.0) -> dict[str, float]:
     Raises
     ------
     TypeError
-        If ``model`` is not an ``nn.Module``.
+        If ``model`` is not an ``nn.Module`` or ``ord`` not a number.
     ValueError
-        If no parameter has a gradient.
+        If ``ord`` is not positive, or no parameter has a gradient.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _checks.check_module(model, "model")
+    ord = _checks.check_real(ord, "ord", low=0, low_open=True, finite=False)
     norms = {name: torch.linalg.vector_norm(p.grad.detach().flatten(), ord=ord).item() for name, p in model.named_parameters() if p.grad is not None}
     if not norms:
-        raise ValueError("no parameter has a gradient: call loss.backward() first")
+        raise ValueError("model has no parameter with a gradient: call loss.backward() first")
     return norms

@@ -29,27 +29,31 @@ from typing import Sequence
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["relu_mlp_preactivations", "dead_on_samples", "interval_bounds", "dead_on_box", "DeadUnitReport", "dead_unit_report"]
 
 
-def _to_numpy(value, name: str) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor
+def _to_numpy(value, name: str, **kwargs) -> np.ndarray:
+    """A finite float64 array from a numpy array, a list or a torch tensor (detached)."""
+    if _checks.is_tensor(value):
         value = value.detach().cpu().numpy()
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be array-like, got {type(value).__name__}") from err
+    return _checks.check_array(value, name, dtype=np.float64, **kwargs)
 
 
-def _check_layers(weights, biases, n_features: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    if len(weights) == 0 or len(weights) != len(biases):
-        raise ValueError(f"weights and biases must be non-empty sequences of equal length, got {len(weights)} and {len(biases)}")
+def _check_layers(weights, biases, n_features: int, source: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The layers as float64 arrays; ``source`` names what the first layer reads (for messages)."""
+    weights = _checks.check_sequence(weights, "weights")
+    biases = _checks.check_sequence(biases, "biases", nonempty=False)
+    if len(weights) != len(biases):
+        raise ValueError(f"weights and biases must have equal length (one bias per layer), got {len(weights)} and {len(biases)}")
     Ws, bs = [], []
     fan_in = n_features
     for l, (W, b) in enumerate(zip(weights, biases)):
         W, b = _to_numpy(W, f"weights[{l}]"), _to_numpy(b, f"biases[{l}]")
         if W.ndim != 2 or W.shape[1] != fan_in:
-            raise ValueError(f"weights[{l}] must have shape (n_units, {fan_in}), got {W.shape}")
+            reads = source if l == 0 else f"the {fan_in} units of weights[{l - 1}]"
+            raise ValueError(f"weights[{l}] must have shape (n_units, {fan_in}) to read {reads}, got {W.shape}")
         if b.shape != (W.shape[0],):
             raise ValueError(f"biases[{l}] must have shape ({W.shape[0]},), got {b.shape}")
         Ws.append(W)
@@ -83,16 +87,21 @@ def relu_mlp_preactivations(X, weights: Sequence, biases: Sequence) -> list[np.n
 
     Raises
     ------
+    TypeError
+        If ``X``, a weight or a bias is not an array of numbers, or
+        ``weights``/``biases`` not a list or tuple.
     ValueError
-        If shapes do not chain.
+        If ``X`` is empty or not finite, shapes do not chain, or a
+        pre-activation overflows.
     """
-    X = _to_numpy(X, "X")
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
-    Ws, bs = _check_layers(weights, biases, X.shape[1])
+    X = _to_numpy(X, "X", ndim=2)
+    Ws, bs = _check_layers(weights, biases, X.shape[1], f"the {X.shape[1]} features of X")
     out, z = [], X
-    for W, b in zip(Ws, bs):
-        a = z @ W.T + b  # (n_samples, n_units)
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            a = z @ W.T + b  # (n_samples, n_units)
+        if not np.isfinite(a).all():  # overflow: a NaN unit would count as neither dead nor alive
+            raise ValueError(f"the pre-activations of weights[{l}] overflow (not finite); X and the weights are too large")
         out.append(a)
         z = np.maximum(a, 0.0)
     return out
@@ -115,10 +124,10 @@ def dead_on_samples(X, weights: Sequence, biases: Sequence) -> list[np.ndarray]:
     Raises
     ------
     ValueError
-        If ``X`` has no rows or shapes do not chain.
+        As in :func:`relu_mlp_preactivations`: ``X`` empty or not finite,
+        shapes that do not chain. Every pre-activation is finite, so no NaN
+        unit is counted as alive or dead.
     """
-    if len(_to_numpy(X, "X")) == 0:
-        raise ValueError("X must contain at least one sample")
     return [np.all(a <= 0.0, axis=0) for a in relu_mlp_preactivations(X, weights, biases)]
 
 
@@ -142,20 +151,24 @@ def interval_bounds(lower, upper, weights: Sequence, biases: Sequence) -> list[t
     Raises
     ------
     ValueError
-        If ``lower > upper`` somewhere or shapes do not match.
+        If ``lower > upper`` somewhere, a bound is not finite, or shapes do
+        not match.
     """
-    lo, hi = _to_numpy(lower, "lower"), _to_numpy(upper, "upper")
-    if lo.ndim != 1 or lo.shape != hi.shape:
-        raise ValueError(f"lower and upper must be 1-D of equal shape, got {lo.shape} and {hi.shape}")
+    lo, hi = _to_numpy(lower, "lower", ndim=1), _to_numpy(upper, "upper", ndim=1)
+    if lo.shape != hi.shape:
+        raise ValueError(f"lower and upper must have equal shape, got {lo.shape} and {hi.shape}")
     if np.any(lo > hi):
         raise ValueError("lower must be <= upper componentwise")
-    Ws, bs = _check_layers(weights, biases, lo.shape[0])
+    Ws, bs = _check_layers(weights, biases, lo.shape[0], f"the {lo.shape[0]} features of lower and upper")
     bounds = []
-    for W, b in zip(Ws, bs):
-        centre, radius = (lo + hi) / 2.0, (hi - lo) / 2.0
-        mid = W @ centre + b
-        spread = np.abs(W) @ radius
-        a_lo, a_hi = mid - spread, mid + spread
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            centre, radius = (lo + hi) / 2.0, (hi - lo) / 2.0
+            mid = W @ centre + b
+            spread = np.abs(W) @ radius
+            a_lo, a_hi = mid - spread, mid + spread
+        if not (np.isfinite(a_lo).all() and np.isfinite(a_hi).all()):
+            raise ValueError(f"the interval bounds of weights[{l}] overflow (not finite); the box or the weights are too large")
         bounds.append((a_lo, a_hi))
         lo, hi = np.maximum(a_lo, 0.0), np.maximum(a_hi, 0.0)
     return bounds

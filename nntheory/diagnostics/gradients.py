@@ -43,6 +43,8 @@ from typing import Callable
 import torch
 from torch.func import functional_call, grad, vmap
 
+from nntheory import _checks
+
 __all__ = [
     "per_sample_grads",
     "per_sample_sq_grad_norms",
@@ -53,13 +55,14 @@ __all__ = [
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def _check(model, X, y) -> None:
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("X and y must be torch tensors")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
+METHODS = ("auto", "vmap", "ghost")
+
+
+def _check(model, loss_fn, X, y, chunk_size=None) -> None:
+    """The model, loss, data and chunk size of every function here, checked before any gradient."""
+    _checks.check_model_data(model, X, y, loss_fn)
+    if chunk_size is not None:
+        _checks.check_int(chunk_size, "chunk_size", low=1)
 
 
 def per_sample_grads(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y: torch.Tensor, *, chunk_size: int | None = None) -> dict[str, torch.Tensor]:
@@ -90,7 +93,11 @@ def per_sample_grads(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor, y
         For each named parameter with ``requires_grad`` (shape ``s``), a
         tensor of shape ``(n_samples, *s)``.
     """
-    _check(model, X, y)
+    _check(model, loss_fn, X, y, chunk_size)
+    return _per_sample_grads(model, loss_fn, X, y, chunk_size)
+
+
+def _per_sample_grads(model, loss_fn, X, y, chunk_size):
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
     frozen = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
@@ -187,9 +194,8 @@ def per_sample_sq_grad_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.T
     ValueError
         For an unknown ``method``, or ``"ghost"`` on a model it cannot handle.
     """
-    if method not in ("auto", "vmap", "ghost"):
-        raise ValueError(f"method must be 'auto', 'vmap' or 'ghost', got {method!r}")
-    _check(model, X, y)
+    _checks.check_choice(method, "method", METHODS)
+    _check(model, loss_fn, X, y, chunk_size)
     if method == "ghost" and not _linear_only(model):
         raise ValueError("method='ghost' needs every trainable parameter to belong to exactly one nn.Linear layer (no sharing)")
     if method == "ghost":
@@ -199,7 +205,7 @@ def per_sample_sq_grad_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.T
             return _ghost_sq_norms(model, loss_fn, X, y)
         except _GhostUnsupported:
             pass
-    grads = per_sample_grads(model, loss_fn, X, y, chunk_size=chunk_size)
+    grads = _per_sample_grads(model, loss_fn, X, y, chunk_size)
     return sum(g.flatten(start_dim=1).pow(2).sum(dim=1) for g in grads.values())
 
 
@@ -264,5 +270,11 @@ def batch_sq_grad_norms(model: torch.nn.Module, loss_fn: LossFn, X: torch.Tensor
     """
     from nntheory.training import minibatches
 
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    shuffle = _checks.check_bool(shuffle, "shuffle")
+    if shuffle:
+        _checks.check_torch_generator(generator, "generator")
+    elif generator is not None:
+        _checks.check_torch_generator(generator, "generator")
     norms = per_sample_sq_grad_norms(model, loss_fn, X, y, method=method)
     return torch.stack([norms[idx].mean() for idx in minibatches(X.shape[0], batch_size, generator, shuffle=shuffle)])

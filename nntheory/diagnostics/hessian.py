@@ -19,17 +19,24 @@ import contextlib
 import functools
 from typing import Callable
 
+import numpy as np
 import torch
 from torch.func import functional_call, grad, vjp
+
+from nntheory import _checks
 
 __all__ = ["flat_loss", "hessian_matrix", "hvp", "top_eigenvalue", "condition_number"]
 
 FlatFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-def _check_vector(theta, name: str = "theta") -> None:
-    if not isinstance(theta, torch.Tensor) or theta.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D torch tensor (a flat parameter vector), got {getattr(theta, 'shape', type(theta).__name__)}")
+def _check_point(f, theta) -> torch.Tensor:
+    """``f`` callable and ``theta`` a finite flat vector at which ``f`` returns a finite scalar."""
+    _checks.check_callable(f, "f")
+    theta = _checks.check_tensor(theta, "theta", ndim=1)
+    value = _checks.call_on_trial(f, theta.detach(), what=f"f(theta) for theta of shape {tuple(theta.shape)} and dtype {theta.dtype}")
+    _checks.check_scalar_output(value, "f(theta)")
+    return theta
 
 
 def flat_loss(model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: torch.Tensor) -> tuple[FlatFn, torch.Tensor]:
@@ -58,14 +65,20 @@ def flat_loss(model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: tor
     theta : torch.Tensor
         The model's current parameters, flattened, shape ``(P,)``.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _checks.check_model_data(model, X, y, loss_fn)
     names = [k for k, _ in model.named_parameters()]
     shapes = [v.shape for _, v in model.named_parameters()]
     sizes = [v.numel() for _, v in model.named_parameters()]
+    if not names:
+        raise ValueError("model has no parameters")
     theta = torch.cat([v.detach().reshape(-1) for _, v in model.named_parameters()])
 
     def f(flat: torch.Tensor) -> torch.Tensor:
+        # Shape and dtype only: a check on the values would not work inside torch.func transforms.
+        if not isinstance(flat, torch.Tensor) or flat.shape != theta.shape:
+            raise ValueError(f"theta must have shape {tuple(theta.shape)} (the model's parameters, flattened), got {getattr(flat, 'shape', type(flat).__name__)}")
+        if flat.dtype != theta.dtype:
+            raise TypeError(f"theta must have dtype {theta.dtype} (the model's), got {flat.dtype}")
         pieces = torch.split(flat, sizes)
         params = {n: p.reshape(s) for n, p, s in zip(names, pieces, shapes)}
         with _batch_statistics_only(model):
@@ -122,7 +135,7 @@ def hessian_matrix(f: FlatFn, theta: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         Shape ``(P, P)``, symmetric up to rounding.
     """
-    _check_vector(theta)
+    theta = _check_point(f, theta)
     # Reverse-over-reverse (jacrev of jacrev): forward-mode AD is not needed and
     # works for every loss torch can differentiate twice.
     return torch.func.jacrev(torch.func.jacrev(f))(theta.detach())
@@ -149,10 +162,12 @@ def hvp(f: FlatFn, theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         Shape ``(P,)``.
     """
-    _check_vector(theta)
-    _check_vector(v, "v")
-    if v.shape != theta.shape:
-        raise ValueError(f"v must have the shape of theta {tuple(theta.shape)}, got {tuple(v.shape)}")
+    theta = _check_point(f, theta)
+    v = _checks.check_tensor(v, "v", shape=tuple(theta.shape), dtype=theta.dtype, dtype_of="theta's")
+    return _hvp(f, theta, v)
+
+
+def _hvp(f: FlatFn, theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     _, pullback = vjp(grad(f), theta.detach())
     return pullback(v.detach())[0]
 
@@ -187,16 +202,19 @@ def top_eigenvalue(f: FlatFn, theta: torch.Tensor, *, generator: torch.Generator
     eigenvector : torch.Tensor
         Unit vector, shape ``(P,)``.
     """
-    _check_vector(theta)
-    if n_iter < 1:
-        raise ValueError(f"n_iter must be >= 1, got {n_iter}")
+    theta = _check_point(f, theta)
+    _checks.check_torch_generator(generator, "generator")
+    n_iter = _checks.check_int(n_iter, "n_iter", low=1)
+    tol = _checks.check_real(tol, "tol", low=0)
     v = torch.randn(theta.shape, generator=generator, dtype=theta.dtype)
     v = v / v.norm()
     lam = 0.0
     for _ in range(n_iter):
-        hv = hvp(f, theta, v)
+        hv = _hvp(f, theta, v)
         new_lam = torch.dot(v, hv).item()
         norm = hv.norm()
+        if not torch.isfinite(norm):
+            raise ValueError("the Hessian-vector product is not finite at theta (f overflows or is not twice differentiable there)")
         if norm == 0:
             return 0.0, v
         v = hv / norm
@@ -220,9 +238,20 @@ def condition_number(H: torch.Tensor) -> float:
     float
         ``inf`` if an eigenvalue is exactly zero.
     """
-    H = torch.as_tensor(H)
-    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+    if isinstance(H, np.ndarray):
+        H = _checks.check_array(H, "H", ndim=2, kind="real")
+        H = torch.from_numpy(H)
+    H = _checks.check_tensor(H, "H", ndim=2, floating=False)
+    if H.dtype == torch.bool or H.is_complex():
+        raise TypeError(f"H must hold real numbers, got dtype {H.dtype}")
+    if H.shape[0] != H.shape[1]:
         raise ValueError(f"H must be a square matrix, got shape {tuple(H.shape)}")
+    if not H.is_floating_point():
+        H = H.to(torch.float64)
+    # Symmetric up to rounding: a Hessian from reverse-over-reverse differs from its transpose by rounding only.
+    scale = H.abs().max().item()
+    if (H - H.T).abs().max().item() > (torch.finfo(H.dtype).eps ** 0.5) * scale:
+        raise ValueError("H must be symmetric (up to rounding); eigvalsh would read only its lower triangle")
     abs_eig = torch.linalg.eigvalsh(H).abs()
     smallest = abs_eig.min().item()
     return float("inf") if smallest == 0.0 else abs_eig.max().item() / smallest

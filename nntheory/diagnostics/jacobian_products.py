@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["SharedWeightBackprop", "shared_weight_backprop", "first_layer_gradient_bound", "MAX_DERIVATIVE"]
 
 
@@ -72,21 +74,15 @@ class SharedWeightBackprop:
 
 
 def _check(weight, x, grad_output, n_layers, activation):
-    weight = np.asarray(weight, dtype=float)
-    x = np.asarray(x, dtype=float)
-    grad_output = np.asarray(grad_output, dtype=float)
-    if weight.ndim != 2 or weight.shape[0] != weight.shape[1]:
+    weight = _checks.check_array(weight, "weight", ndim=2, dtype=np.float64)
+    if weight.shape[0] != weight.shape[1]:
         raise ValueError(f"weight must be a square matrix (n_units, n_units), got shape {weight.shape}")
     n = weight.shape[0]
-    if x.shape != (n,):
-        raise ValueError(f"x must have shape ({n},), got {x.shape}")
-    if grad_output.shape != (n,):
-        raise ValueError(f"grad_output must have shape ({n},), got {grad_output.shape}")
-    if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 1:
-        raise ValueError(f"n_layers must be a positive integer, got {n_layers!r}")
-    if activation not in _ACTS:
-        raise ValueError(f"activation must be one of {tuple(_ACTS)}, got {activation!r}")
-    return weight, x, grad_output
+    x = _checks.check_array(x, "x", shape=(n,), dtype=np.float64)
+    grad_output = _checks.check_array(grad_output, "grad_output", shape=(n,), dtype=np.float64)
+    n_layers = _checks.check_int(n_layers, "n_layers", low=1)
+    _checks.check_choice(activation, "activation", tuple(_ACTS))
+    return weight, x, grad_output, n_layers
 
 
 def shared_weight_backprop(weight: np.ndarray, x: np.ndarray, grad_output: np.ndarray, n_layers: int, activation: str = "relu") -> SharedWeightBackprop:
@@ -120,11 +116,13 @@ def shared_weight_backprop(weight: np.ndarray, x: np.ndarray, grad_output: np.nd
 
     Raises
     ------
+    TypeError
+        If an array is not an array of numbers or ``n_layers`` not an int.
     ValueError
-        On mismatched shapes, a non-positive ``n_layers`` or an unknown
-        activation.
+        On mismatched shapes, empty or non-finite arrays, a non-positive
+        ``n_layers`` or an unknown activation.
     """
-    weight, x, grad_output = _check(weight, x, grad_output, n_layers, activation)
+    weight, x, grad_output, n_layers = _check(weight, x, grad_output, n_layers, activation)
     h, dh = _ACTS[activation]
     pre = []
     z = x
@@ -185,7 +183,7 @@ def first_layer_gradient_bound(weight: np.ndarray, x: np.ndarray, grad_output: n
         As in :func:`shared_weight_backprop`, or if ``entry`` is not a pair
         of valid indices.
     """
-    weight, x, grad_output = _check(weight, x, grad_output, n_layers, activation)
+    weight, x, grad_output, n_layers = _check(weight, x, grad_output, n_layers, activation)
     factor = MAX_DERIVATIVE[activation] * np.linalg.norm(weight, 2)
     if entry is None:
         scale = np.linalg.norm(x)

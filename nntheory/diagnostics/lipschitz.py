@@ -22,11 +22,12 @@ in evaluation mode by :math:`\max_j |\gamma_j| / \sqrt{\hat\sigma_j^2 + \varepsi
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
 
 import torch
 from torch import nn
+
+from nntheory import _checks
 
 from nntheory.models.residual import ResidualBlock, ResidualNet, SpectralNormLinear
 
@@ -40,11 +41,23 @@ __all__ = [
 ]
 
 
-def _check_batch(x: torch.Tensor) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"x must have shape (n_samples, n_features) with n_samples >= 1, got {tuple(x.shape)}")
+def _check_rowwise(f, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+    """``f`` callable and ``x`` a finite (n_samples, n_in) batch that ``f`` maps to a finite (n_samples, n_out) batch."""
+    _checks.check_callable(f, "f")
+    x = _checks.check_tensor(x, name, ndim=2)
+    with torch.no_grad():
+        out = _checks.call_on_trial(f, x[:2], what=f"f({name}) for {name} of shape {tuple(x.shape)} and dtype {x.dtype}")
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != min(2, x.shape[0]):
+        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"f must map a (n_samples, n_in) batch to a (n_samples, n_out) batch, row by row; f({name}[:2]) gave {got}")
+    if not out.is_floating_point():
+        raise TypeError(f"f must return a floating-point tensor, got dtype {out.dtype}")
+    return x
+
+
+def _check_generator(generator):
+    if generator is not None:
+        _checks.check_torch_generator(generator, "generator")
 
 
 def jacobian_spectral_norms(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, n_iter: int = 50, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -74,9 +87,13 @@ def jacobian_spectral_norms(f: Callable[[torch.Tensor], torch.Tensor], x: torch.
         vectors :math:`u_i`, a lower bound on (and, as ``n_iter`` grows, a
         converging estimate of) :math:`\|J_f(x_i)\|_2`.
     """
-    _check_batch(x)
-    if not isinstance(n_iter, numbers.Integral) or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
+    x = _check_rowwise(f, x)
+    n_iter = _checks.check_int(n_iter, "n_iter", low=1)
+    _check_generator(generator)
+    return _jacobian_spectral_norms(f, x, n_iter, generator)
+
+
+def _jacobian_spectral_norms(f, x, n_iter, generator):
     x = x.detach().requires_grad_(True)
     y = f(x)  # one forward pass, reused by every product below
     # J^T v is linear in v; differentiating <J^T v, u> in v gives J u (the
@@ -150,8 +167,10 @@ def secant_lower_bound(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     float
         The largest difference quotient.
     """
-    _check_batch(x)
-    _check_batch(y)
+    x = _check_rowwise(f, x, "x")
+    y = _check_rowwise(f, y, "y")
+    if x.dtype != y.dtype:
+        raise TypeError(f"x and y must have the same dtype, got {x.dtype} and {y.dtype}")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
     dx = (x - y).norm(dim=1)
@@ -192,11 +211,11 @@ def optimized_secant_lower_bound(f: Callable[[torch.Tensor], torch.Tensor], x: t
     float
         The largest difference quotient seen.
     """
-    _check_batch(x)
-    if not isinstance(n_steps, numbers.Integral) or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative int, got {n_steps!r}")
-    if not (isinstance(offset, numbers.Real) and offset > 0):
-        raise ValueError(f"offset must be a positive number, got {offset!r}")
+    x = _check_rowwise(f, x)
+    n_steps = _checks.check_int(n_steps, "n_steps", low=0)
+    lr = _checks.check_real(lr, "lr", low=0, low_open=True)
+    offset = _checks.check_real(offset, "offset", low=0, low_open=True)
+    _check_generator(generator)
     d = torch.randn(x.shape, generator=generator, dtype=x.dtype)
     d = offset * d / d.norm(dim=1, keepdim=True)
     a = x.detach().clone().requires_grad_(True)
@@ -254,6 +273,7 @@ def lipschitz_upper_bound(module: nn.Module) -> float:
     TypeError
         For a module type without a rule.
     """
+    _checks.check_module(module, "module")
     if isinstance(module, SpectralNormLinear):
         with torch.no_grad():
             return float(torch.linalg.matrix_norm(module.effective_weight(), ord=2))

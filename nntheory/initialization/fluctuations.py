@@ -54,6 +54,7 @@ from typing import Sequence
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.initialization.propagation import _hermegauss, propagate_variance, tanh_second_moment
 from nntheory.initialization.schemes import _check_fan
 
@@ -162,6 +163,8 @@ def finite_width_log_moments(widths: Sequence[int], activation: str = "relu", ra
 
     Raises
     ------
+    TypeError
+        If ``widths`` is not a sequence of integers or ``random_input`` not a bool.
     ValueError
         If ``widths`` has fewer than two entries or a non-positive entry,
         or the activation is not one for which the result is exact.
@@ -174,9 +177,10 @@ def finite_width_log_moments(widths: Sequence[int], activation: str = "relu", ra
     """
     if activation not in _EXACT_ACTIVATIONS:
         raise ValueError(f"activation must be one of {_EXACT_ACTIVATIONS} (the exact cases), got {activation!r}")
-    if isinstance(widths, (int, np.integer)) or len(widths) < 2:
+    n = _checks.check_int_sequence(widths, "widths", low=1)
+    if len(n) < 2:
         raise ValueError(f"widths must be a sequence (n_0, ..., n_L) of length at least 2, got {widths!r}")
-    n = [_check_fan(w, "widths") for w in widths]
+    random_input = _checks.check_bool(random_input, "random_input")
     chi = {w: _log_chi2_over_dof(w) for w in set(n)}
     inner = chi if activation == "identity" else {w: _log_relu_factor(w) for w in set(n[1:-1])}
     n_layers = len(n) - 1
@@ -234,11 +238,7 @@ def relu_neuron_moments(fan_in: int, weight_variance: float) -> tuple[float, flo
         negative or not finite.
     """
     M = _check_fan(fan_in, "fan_in")
-    if isinstance(weight_variance, bool) or not isinstance(weight_variance, (int, float, np.integer, np.floating)):
-        raise TypeError(f"weight_variance must be a real number, got {type(weight_variance).__name__}")
-    s2 = float(weight_variance)
-    if not math.isfinite(s2) or s2 < 0:
-        raise ValueError(f"weight_variance must be finite and non-negative, got {weight_variance!r}")
+    s2 = _checks.check_real(weight_variance, "weight_variance", low=0)
     mean = math.sqrt(s2) * math.exp(math.lgamma((M + 1) / 2) - math.lgamma(M / 2)) / math.sqrt(math.pi)
     return mean, M * s2 / 2.0
 
@@ -339,12 +339,8 @@ def perturbative_log_moments(n_layers: int, weight_variance: float, width: int, 
     """
     n_layers = _check_fan(n_layers, "n_layers")
     M = _check_fan(width, "width")
-    if isinstance(weight_variance, bool) or not isinstance(weight_variance, (int, float, np.integer, np.floating)):
-        raise TypeError(f"weight_variance must be a real number, got {type(weight_variance).__name__}")
-    if not (math.isfinite(weight_variance) and weight_variance > 0):
-        raise ValueError(f"weight_variance must be positive and finite, got {weight_variance!r}")
-    if activation not in ("identity", "relu", "tanh"):
-        raise ValueError(f"activation must be one of ('identity', 'relu', 'tanh'), got {activation!r}")
+    weight_variance = _checks.check_real(weight_variance, "weight_variance", low=0, low_open=True)
+    _checks.check_choice(activation, "activation", ("identity", "relu", "tanh"))
     c = M * float(weight_variance)
     q = propagate_variance(n_layers, float(weight_variance), M, activation=activation).variance
     chi_mean, chi_var = _log_chi2_over_dof(M)

@@ -36,6 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.initialization.schemes import _check_fan
 
 __all__ = [
@@ -58,8 +59,8 @@ ACTIVATIONS = ("identity", "relu", "tanh", "tanh_linear")
 
 
 def _check_q(q) -> np.ndarray:
-    q = np.asarray(q, dtype=float)
-    if np.any(q < 0) or not np.all(np.isfinite(q)):
+    q = _checks.check_array(q, "q", dtype=np.float64)
+    if np.any(q < 0):
         raise ValueError("q (a variance) must be finite and non-negative")
     return q
 
@@ -163,8 +164,7 @@ def second_moment(q, activation: str):
     ValueError
         If ``activation`` is unknown.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    _checks.check_choice(activation, "activation", ACTIVATIONS)
     q = _check_q(q)
     if activation in ("identity", "tanh_linear"):
         out = q.copy()
@@ -232,9 +232,12 @@ def propagate_variance(n_layers: int, weight_variance: float | Sequence[float], 
 
     Raises
     ------
+    TypeError
+        If a count or width is not an integer, or a variance not a number.
     ValueError
-        On a non-positive ``n_layers``, sequences of the wrong length,
-        negative variances or an unknown activation.
+        On a non-positive ``n_layers`` or width, sequences of the wrong
+        length, negative or non-finite variances, an unknown activation, or
+        a variance that overflows.
 
     Examples
     --------
@@ -243,25 +246,27 @@ def propagate_variance(n_layers: int, weight_variance: float | Sequence[float], 
     [2.0, 2.0, 2.0]
     """
     n_layers = _check_fan(n_layers, "n_layers")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    s2 = np.broadcast_to(np.asarray(weight_variance, dtype=float), (n_layers,)) if np.ndim(weight_variance) == 0 else np.asarray(weight_variance, dtype=float)
-    n = np.full(n_layers, widths) if np.ndim(widths) == 0 else np.asarray(widths)
-    if s2.shape != (n_layers,):
-        raise ValueError(f"weight_variance must be a scalar or have length n_layers={n_layers}")
-    if n.shape != (n_layers,):
-        raise ValueError(f"widths must be an int or have length n_layers={n_layers}")
-    if np.any(s2 < 0):
-        raise ValueError("weight_variance must be non-negative")
-    for w in n:
-        _check_fan(w, "widths")
-    if input_second_moment < 0:
-        raise ValueError("input_second_moment must be non-negative")
+    _checks.check_choice(activation, "activation", ACTIVATIONS)
+    if np.ndim(weight_variance) == 0:
+        s2 = np.full(n_layers, _checks.check_real(weight_variance, "weight_variance", low=0))
+    else:
+        s2 = np.array(_checks.check_real_sequence(weight_variance, "weight_variance", low=0))
+        if s2.shape != (n_layers,):
+            raise ValueError(f"weight_variance must be a scalar or have length n_layers={n_layers}, got {len(s2)}")
+    if np.ndim(widths) == 0:
+        n = np.full(n_layers, _check_fan(widths, "widths"))
+    else:
+        n = np.array(_checks.check_int_sequence(widths, "widths", low=1))
+        if n.shape != (n_layers,):
+            raise ValueError(f"widths must be an int or have length n_layers={n_layers}, got {len(n)}")
+    input_second_moment = _checks.check_real(input_second_moment, "input_second_moment", low=0)
     q = np.empty(n_layers)
     m = np.empty(n_layers)
     prev = float(input_second_moment)
     for l in range(n_layers):
         q[l] = n[l] * s2[l] * prev
+        if not np.isfinite(q[l]):
+            raise ValueError(f"the variance overflows at layer {l + 1} (weight_variance * widths is too large for n_layers={n_layers})")
         m[l] = second_moment(q[l], activation)
         prev = m[l]
     return SignalPropagation(mean=np.zeros(n_layers), variance=q, post_second_moment=m)
@@ -295,20 +300,23 @@ def empirical_preactivations(X: np.ndarray, weights: Sequence[np.ndarray], activ
 
     Raises
     ------
+    TypeError
+        If ``X`` or a weight is not an array of numbers, or ``weights`` not
+        a list or tuple.
     ValueError
-        If shapes do not chain or the activation is unknown.
+        If ``X`` or a weight is empty or not finite, shapes do not chain, or
+        the activation is unknown.
     """
-    if activation not in _NUMPY_ACTS:
-        raise ValueError(f"activation must be one of {tuple(_NUMPY_ACTS)}, got {activation!r}")
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
+    _checks.check_choice(activation, "activation", tuple(_NUMPY_ACTS))
+    X = _checks.check_array(X, "X", ndim=2, dtype=np.float64)
+    weights = _checks.check_sequence(weights, "weights")
     act = _NUMPY_ACTS[activation]
     z, out = X, []
     for l, W in enumerate(weights):
-        W = np.asarray(W, dtype=float)
+        W = _checks.check_array(W, f"weights[{l}]", dtype=np.float64)
         if W.ndim != 2 or W.shape[1] != z.shape[1]:
-            raise ValueError(f"weights[{l}] must have shape (n_out, {z.shape[1]}), got {W.shape}")
+            reads = f"the {z.shape[1]} features of X" if l == 0 else f"the {z.shape[1]} units of weights[{l - 1}]"
+            raise ValueError(f"weights[{l}] must have shape (n_out, {z.shape[1]}) to read {reads}, got {W.shape}")
         h = z @ W.T  # (n_samples, n_out)
         out.append(h)
         z = act(h)

@@ -26,6 +26,8 @@ import math
 import numpy as np
 import torch
 
+from nntheory import _checks
+
 __all__ = ["SCHEMES", "init_variance", "sample_weights", "init_"]
 
 #: Names accepted by ``scheme`` (aliases map to the same formula).
@@ -34,9 +36,11 @@ _DISTRIBUTIONS = ("normal", "uniform")
 
 
 def _check_fan(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return _checks.check_int(value, name, low=1)
+
+
+def _check_gain(gain) -> float:
+    return _checks.check_real(gain, "gain", low=0)
 
 
 def init_variance(scheme: str, fan_in: int, fan_out: int | None = None, gain: float = 1.0) -> float:
@@ -53,7 +57,7 @@ def init_variance(scheme: str, fan_in: int, fan_out: int | None = None, gain: fl
     fan_out : int, optional
         Number of outputs :math:`n_\text{out}`; required for Xavier.
     gain : float, default 1.0
-        The variance is multiplied by ``gain**2``.
+        Non-negative; the variance is multiplied by ``gain**2``.
 
     Returns
     -------
@@ -62,18 +66,22 @@ def init_variance(scheme: str, fan_in: int, fan_out: int | None = None, gain: fl
 
     Raises
     ------
+    TypeError
+        If a fan is not an integer or ``gain`` not a number.
     ValueError
-        If ``scheme`` is unknown, a fan is not a positive integer, or Xavier
-        is asked for without ``fan_out``.
+        If ``scheme`` is unknown, a fan is not positive, ``gain`` is negative
+        or not finite, or Xavier is asked for without ``fan_out``.
 
     Examples
     --------
     >>> init_variance("he", 100)
     0.02
     """
+    _checks.check_choice(scheme, "scheme", SCHEMES)
     fan_in = _check_fan(fan_in, "fan_in")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    if fan_out is not None:
+        fan_out = _check_fan(fan_out, "fan_out")
+    gain = _check_gain(gain)
     if scheme in ("lecun",):
         var = 1.0 / fan_in
     elif scheme in ("he", "kaiming"):
@@ -81,9 +89,8 @@ def init_variance(scheme: str, fan_in: int, fan_out: int | None = None, gain: fl
     else:
         if fan_out is None:
             raise ValueError("fan_out is required for the Xavier/Glorot scheme")
-        fan_out = _check_fan(fan_out, "fan_out")
         var = 2.0 / (fan_in + fan_out)
-    return float(gain) ** 2 * var
+    return gain**2 * var
 
 
 def sample_weights(shape: tuple[int, int], scheme: str, rng: np.random.Generator, distribution: str = "normal", gain: float = 1.0) -> np.ndarray:
@@ -110,18 +117,18 @@ def sample_weights(shape: tuple[int, int], scheme: str, rng: np.random.Generator
     Raises
     ------
     TypeError
-        If ``rng`` is not a :class:`numpy.random.Generator`.
+        If ``rng`` is not a :class:`numpy.random.Generator`, or ``shape``
+        not a pair of integers.
     ValueError
-        If ``shape`` is not a pair of positive integers or ``distribution``
-        is unknown.
+        If ``shape`` is not a pair of positive integers, or ``scheme``,
+        ``distribution`` or ``gain`` is invalid.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if len(tuple(shape)) != 2:
+    _checks.check_rng(rng, "rng")
+    shape = _checks.check_int_sequence(shape, "shape", low=1)
+    if len(shape) != 2:
         raise ValueError(f"shape must be (fan_out, fan_in), got {shape!r}")
-    fan_out, fan_in = (_check_fan(s, "shape") for s in shape)
-    if distribution not in _DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {_DISTRIBUTIONS}, got {distribution!r}")
+    fan_out, fan_in = shape
+    _checks.check_choice(distribution, "distribution", _DISTRIBUTIONS)
     std = math.sqrt(init_variance(scheme, fan_in, fan_out, gain))
     if distribution == "normal":
         return rng.normal(0.0, std, size=(fan_out, fan_in))
@@ -154,9 +161,11 @@ def init_(tensor: torch.Tensor, scheme: str, generator: torch.Generator, distrib
     Raises
     ------
     TypeError
-        If ``tensor`` or ``generator`` has the wrong type.
+        If ``tensor`` is not a floating tensor or ``generator`` not a
+        ``torch.Generator``.
     ValueError
-        If ``tensor`` is not two-dimensional or ``distribution`` is unknown.
+        If ``tensor`` is empty or not two-dimensional, or ``scheme``,
+        ``distribution`` or ``gain`` is invalid.
 
     Examples
     --------
@@ -164,14 +173,12 @@ def init_(tensor: torch.Tensor, scheme: str, generator: torch.Generator, distrib
     >>> layer = torch.nn.Linear(100, 50, bias=False)
     >>> _ = init_(layer.weight, "he", generator=torch.Generator().manual_seed(0))
     """
-    if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    # The values are overwritten, so only the kind and the shape matter (finite=False).
+    _checks.check_tensor(tensor, "tensor", finite=False)
+    _checks.check_torch_generator(generator, "generator")
     if tensor.dim() != 2:
         raise ValueError(f"tensor must be 2-D (fan_out, fan_in), got shape {tuple(tensor.shape)}")
-    if distribution not in _DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {_DISTRIBUTIONS}, got {distribution!r}")
+    _checks.check_choice(distribution, "distribution", _DISTRIBUTIONS)
     fan_out, fan_in = tensor.shape
     std = math.sqrt(init_variance(scheme, int(fan_in), int(fan_out), gain))
     with torch.no_grad():

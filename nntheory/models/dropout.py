@@ -27,13 +27,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nntheory import _checks
+
 __all__ = ["dropout_mask", "all_masks", "mask_probabilities", "StandardDropout", "InvertedDropout"]
 
 
 def _check_p_keep(p_keep) -> float:
-    if isinstance(p_keep, bool) or not isinstance(p_keep, (int, float)) or not 0.0 < p_keep <= 1.0:
-        raise ValueError(f"p_keep must be a probability in (0, 1], got {p_keep!r}")
-    return float(p_keep)
+    """A keep probability in (0, 1] (numpy scalars accepted)."""
+    return _checks.check_real(p_keep, "p_keep", low=0, high=1, low_open=True)
 
 
 def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> torch.Tensor:
@@ -55,7 +56,15 @@ def dropout_mask(shape: tuple[int, ...], p_keep: float, *, generator: torch.Gene
     torch.Tensor, shape ``shape``
         Entries in {0, 1}.
     """
+    shape = tuple(_checks.check_int_sequence(shape, "shape", low=0))
     p_keep = _check_p_keep(p_keep)
+    _checks.check_optional_torch_generator(generator, "generator")
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
+    device = _checks.check_device(device)
+    return _draw_mask(shape, p_keep, generator, dtype, device)
+
+
+def _draw_mask(shape, p_keep: float, generator, dtype, device) -> torch.Tensor:
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
     return (u < p_keep).to(dtype)
 
@@ -78,8 +87,8 @@ def all_masks(n_units: int, *, dtype: torch.dtype = torch.float64) -> torch.Tens
     torch.Tensor, shape (2**n_units, n_units)
         Entries in {0, 1}.
     """
-    if isinstance(n_units, bool) or not isinstance(n_units, int) or not 1 <= n_units <= 20:
-        raise ValueError(f"n_units must be an int between 1 and 20, got {n_units!r}")
+    n_units = _checks.check_int(n_units, "n_units", low=1, high=20)
+    dtype = _checks.check_torch_float_dtype(dtype, "dtype")
     k = torch.arange(2**n_units)[:, None]
     return ((k >> torch.arange(n_units)) & 1).to(dtype)
 
@@ -97,11 +106,10 @@ def mask_probabilities(masks: torch.Tensor, p_keep: float) -> torch.Tensor:
     -------
     torch.Tensor, shape (n_masks,)
     """
+    masks = _checks.check_tensor(masks, "masks", ndim=2, floating=False)
+    if masks.dtype == torch.bool or masks.is_complex() or not bool(((masks == 0) | (masks == 1)).all()):
+        raise ValueError("masks must hold only 0 and 1 (keep indicators, as from all_masks)")
     p_keep = _check_p_keep(p_keep)
-    if not isinstance(masks, torch.Tensor) or masks.ndim != 2:
-        raise ValueError("masks must be a 2-D tensor (n_masks, n_units)")
-    if not torch.all((masks == 0) | (masks == 1)):
-        raise ValueError("masks must contain only 0 and 1 (keep indicators)")
     kept = masks.sum(dim=1)
     return p_keep**kept * (1.0 - p_keep) ** (masks.shape[1] - kept)
 
@@ -110,9 +118,7 @@ class _Dropout(nn.Module):
     def __init__(self, p_keep: float, *, generator: torch.Generator | None = None):
         super().__init__()
         self.p_keep = _check_p_keep(p_keep)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        self.generator = generator
+        self.generator = _checks.check_optional_torch_generator(generator, "generator")
 
     @property
     def p_drop(self) -> float:
@@ -123,7 +129,7 @@ class _Dropout(nn.Module):
         return f"p_keep={self.p_keep}"
 
     def _mask(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout_mask(tuple(x.shape), self.p_keep, generator=self.generator, dtype=x.dtype, device=x.device)
+        return _draw_mask(tuple(x.shape), self.p_keep, self.generator, x.dtype, x.device)  # arguments checked already
 
 
 class StandardDropout(_Dropout):
@@ -149,6 +155,7 @@ class StandardDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
+        _checks.check_floating_tensor(x, "x")  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x)
         return x * self.p_keep
@@ -177,6 +184,7 @@ class InvertedDropout(_Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply dropout to ``x`` of any shape; returns a tensor of the same shape."""
+        _checks.check_floating_tensor(x, "x")  # kind only: NaN propagates, as in torch.nn.Dropout
         if self.training:
             return x * self._mask(x) / self.p_keep
         return x

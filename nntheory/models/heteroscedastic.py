@@ -23,14 +23,18 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from nntheory import _checks
+
 __all__ = ["MeanMLP", "MeanVarianceMLP", "gaussian_nll"]
 
 
 def _check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
-    hidden = tuple(hidden)
-    if not hidden or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
-        raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
-    return hidden
+    return tuple(_checks.check_int_sequence(hidden, "hidden", low=1))
+
+
+def _check_common(hidden, n_features, generator) -> tuple[tuple[int, ...], int]:
+    _checks.check_optional_torch_generator(generator, "generator")
+    return _check_hidden(hidden), _checks.check_int(n_features, "n_features", low=1)
 
 
 def _mlp(n_in: int, hidden: tuple[int, ...], n_out: int, generator: torch.Generator | None) -> nn.Sequential:
@@ -73,10 +77,12 @@ class MeanMLP(nn.Module):
 
     def __init__(self, hidden: Sequence[int] = (32, 64), n_features: int = 1, generator: torch.Generator | None = None):
         super().__init__()
-        self.net = _mlp(n_features, _check_hidden(hidden), 1, generator)
+        hidden, self.n_features = _check_common(hidden, n_features, generator)
+        self.net = _mlp(self.n_features, hidden, 1, generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Predicted mean, shape ``(n_samples,)`` from ``x`` of shape ``(n_samples, n_features)``."""
+        _checks.check_forward_input(x, "x", self.n_features, self.net._modules["0"].weight.dtype)
         return self.net(x).squeeze(-1)
 
 
@@ -107,13 +113,13 @@ class MeanVarianceMLP(nn.Module):
 
     def __init__(self, hidden: Sequence[int] = (32, 64), n_features: int = 1, min_var: float = 1e-6, generator: torch.Generator | None = None):
         super().__init__()
-        if not (isinstance(min_var, (int, float)) and min_var > 0):
-            raise ValueError(f"min_var must be a positive number, got {min_var!r}")
-        self.min_var = float(min_var)
-        self.net = _mlp(n_features, _check_hidden(hidden), 2, generator)
+        self.min_var = _checks.check_real(min_var, "min_var", low=0, low_open=True)
+        hidden, self.n_features = _check_common(hidden, n_features, generator)
+        self.net = _mlp(self.n_features, hidden, 2, generator)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and variance, each of shape ``(n_samples,)``, from ``x`` of shape ``(n_samples, n_features)``."""
+        _checks.check_forward_input(x, "x", self.n_features, self.net._modules["0"].weight.dtype)
         out = self.net(x)  # (n_samples, 2)
         return out[:, 0], F.softplus(out[:, 1]) + self.min_var
 
@@ -142,10 +148,18 @@ def gaussian_nll(mean: torch.Tensor, var: torch.Tensor, y: torch.Tensor, reducti
 
     Raises
     ------
+    TypeError
+        If an argument is not a floating tensor, or their dtypes differ.
     ValueError
-        If the shapes differ, a variance is not positive, or ``reduction``
-        is unknown.
+        If the shapes differ, a variance is not positive, ``y`` is not
+        finite, or ``reduction`` is unknown. (A NaN prediction gives a NaN
+        loss, as a diverged model should.)
     """
+    _checks.check_tensor(mean, "mean", finite=False, nonempty=False)
+    _checks.check_tensor(var, "var", finite=False, nonempty=False)
+    _checks.check_tensor(y, "y", nonempty=False)
+    if not (mean.dtype == var.dtype == y.dtype):
+        raise TypeError(f"mean, var and y must have the same dtype, got {mean.dtype}, {var.dtype}, {y.dtype}")
     if not (mean.shape == var.shape == y.shape):
         raise ValueError(f"mean, var and y must have the same shape, got {tuple(mean.shape)}, {tuple(var.shape)}, {tuple(y.shape)}")
     if reduction not in ("mean", "sum", "none"):

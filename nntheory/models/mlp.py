@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from nntheory.numpy_nn.mlp import MLP as NumpyMLP
+from nntheory import _checks
 from nntheory.numpy_nn.mlp import History, minibatch_indices
 
 __all__ = ["MLP", "numpy_to_torch", "torch_to_numpy", "train_sgd", "accuracy", "hidden_activations"]
@@ -56,11 +57,14 @@ class MLP(nn.Module):
 
     def __init__(self, n_inputs: int, hidden_sizes: Sequence[int], n_classes: int, *, generator: torch.Generator, activation: str = "elu", batch_norm: bool = False, dtype: torch.dtype = torch.float32, device="cpu") -> None:
         super().__init__()
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
-        if not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        hidden_sizes = list(hidden_sizes)
+        n_inputs = _checks.check_int(n_inputs, "n_inputs", low=1)
+        hidden_sizes = _checks.check_int_sequence(hidden_sizes, "hidden_sizes", low=1, nonempty=False)  # widths=[2.7] is refused
+        n_classes = _checks.check_int(n_classes, "n_classes", low=1)
+        _checks.check_torch_generator(generator, "generator")
+        _checks.check_choice(activation, "activation", sorted(_ACTIVATIONS))
+        batch_norm = _checks.check_bool(batch_norm, "batch_norm")
+        dtype = _checks.check_torch_float_dtype(dtype, "dtype")
+        device = _checks.check_device(device)
         modules: list[nn.Module] = []
         width = n_inputs
         for h in hidden_sizes:
@@ -85,9 +89,31 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs (n_samples, n_inputs) -> logits (n_samples, n_classes)."""
-        if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"x must have shape (n_samples, {self.n_inputs}), got {tuple(x.shape)}")
+        _checks.check_forward_input(x, "x", self.n_inputs, self.layers._modules["0"].weight.dtype)
         return self.layers(x)
+
+
+def _check_labels(y, name: str, n_samples: int, n_classes: int):
+    y = _checks.check_tensor(y, name, ndim=1, floating=False)
+    if y.dtype != torch.int64:
+        raise TypeError(f"{name} must hold int64 class labels, got dtype {y.dtype}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"{name} must hold one label per sample ({n_samples}), got {y.shape[0]}")
+    if int(y.min()) < 0 or int(y.max()) >= n_classes:
+        raise ValueError(f"{name} must be labels in [0, {n_classes - 1}], got values in [{int(y.min())}, {int(y.max())}]")
+    return y
+
+
+def _check_data(model, X, y, x_name: str, y_name: str):
+    dtype = _checks.module_dtype(model)
+    X = _checks.check_tensor(X, x_name, ndim=2, dtype=dtype)
+    n_inputs = getattr(model, "n_inputs", None)
+    if n_inputs is not None and X.shape[1] != n_inputs:
+        raise ValueError(f"{x_name} must have {n_inputs} features (shape (n_samples, {n_inputs})), got {tuple(X.shape)}")
+    n_classes = getattr(model, "n_classes", None)
+    if n_classes is None:
+        n_classes = int(_checks.trial_forward(model, X, x_name).shape[1])
+    return X, _check_labels(y, y_name, X.shape[0], n_classes)
 
 
 def _check_pair(np_model, torch_model):
@@ -156,12 +182,22 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
     -------
     float
     """
+    _checks.check_module(model, "model")
+    X, y = _check_data(model, X, y, "X", "y")
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    return _accuracy(model, X, y, batch_size)
+
+
+@torch.no_grad()
+def _accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 4096) -> float:
     was_training = model.training
     model.eval()
-    correct = 0
-    for start in range(0, X.shape[0], batch_size):
-        correct += int((model(X[start : start + batch_size]).argmax(dim=1) == y[start : start + batch_size]).sum())
-    model.train(was_training)
+    try:
+        correct = 0
+        for start in range(0, X.shape[0], batch_size):
+            correct += int((model(X[start : start + batch_size]).argmax(dim=1) == y[start : start + batch_size]).sum())
+    finally:
+        model.train(was_training)
     return correct / X.shape[0]
 
 
@@ -183,6 +219,10 @@ def hidden_activations(model: MLP, X: torch.Tensor, *, train_mode: bool = False)
     list of Tensor
         One tensor of shape (n_samples, width) per hidden layer.
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a nntheory.models.mlp.MLP, got {type(model).__name__}")
+    _checks.check_forward_input(X, "X", model.n_inputs, _checks.module_dtype(model))
+    train_mode = _checks.check_bool(train_mode, "train_mode")
     was_training = model.training
     saved = {k: v.clone() for k, v in model.state_dict().items()}
     model.train(train_mode)
@@ -234,12 +274,19 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
     ValueError
         If ``restore_best`` is set without validation data.
     """
-    if X.ndim != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must be (n_samples, n_inputs) and y (n_samples,), got {tuple(X.shape)} and {tuple(y.shape)}")
-    if y.dtype != torch.int64 or int(y.min()) < 0 or int(y.max()) >= model.n_classes:
-        raise ValueError(f"y must be int64 labels in [0, {model.n_classes - 1}]")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a nntheory.models.mlp.MLP, got {type(model).__name__}")
+    X, y = _check_data(model, X, y, "X", "y")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together")
+    if X_val is not None:
+        X_val, y_val = _check_data(model, X_val, y_val, "X_val", "y_val")
+    lr = _checks.check_real(lr, "lr", low=0, low_open=True)
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    n_epochs = _checks.check_int(n_epochs, "n_epochs", low=1)
+    _checks.check_rng(rng, "rng")
+    device = _checks.check_device(device)
+    restore_best = _checks.check_bool(restore_best, "restore_best")
     if restore_best and X_val is None:
         raise ValueError("restore_best=True needs validation data (X_val, y_val)")
     model.to(device)
@@ -262,7 +309,7 @@ def train_sgd(model: MLP, X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_
             total += loss.item() * idx.size
         history.epoch_loss.append(total / X.shape[0])
         if X_val is not None:
-            history.val_accuracy.append(accuracy(model, X_val, y_val))
+            history.val_accuracy.append(_accuracy(model, X_val, y_val))
             if restore_best and (best_state is None or history.val_accuracy[-1] > max(history.val_accuracy[:-1])):
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 history.best_epoch = len(history.val_accuracy)

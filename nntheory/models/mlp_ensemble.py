@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nntheory._checks import check_bool, check_int, check_real, check_rng, check_tensor
+from nntheory._checks import check_bool, check_int, check_real, check_rng, check_sequence, check_tensor
 from nntheory.models.mlp import MLP
 from nntheory.numpy_nn.mlp import History, minibatch_indices
 
@@ -76,11 +76,10 @@ class MLPEnsemble(nn.Module):
         self.n_inputs, self.n_classes = template.n_inputs, template.n_classes
         linears = [m for m in template.layers if isinstance(m, nn.Linear)]
         norms = [m for m in template.layers if isinstance(m, nn.BatchNorm1d)]
-        self.dtype = linears[0].weight.dtype
         self.hidden_sizes = [m.out_features for m in linears[:-1]]
         self.eps = norms[0].eps if norms else 1e-5
         self.momentum = norms[0].momentum if norms else 0.1
-        E, dt = self.n_members, self.dtype
+        E, dt = self.n_members, linears[0].weight.dtype
         self.weights = nn.ParameterList(nn.Parameter(torch.zeros(E, *m.weight.shape, dtype=dt)) for m in linears)
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(E, m.out_features, dtype=dt)) for m in linears)
         self.bn_weights = nn.ParameterList(nn.Parameter(torch.ones(E, h, dtype=dt)) for h in (self.hidden_sizes if self.batch_norm else []))
@@ -88,6 +87,11 @@ class MLPEnsemble(nn.Module):
         for i, h in enumerate(self.hidden_sizes if self.batch_norm else []):
             self.register_buffer(f"running_mean_{i}", torch.zeros(E, h, dtype=dt))
             self.register_buffer(f"running_var_{i}", torch.ones(E, h, dtype=dt))
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype of the parameters (follows ``.to(dtype)``)."""
+        return self.weights[0].dtype
 
     @property
     def running_means(self) -> list[torch.Tensor]:
@@ -112,9 +116,10 @@ class MLPEnsemble(nn.Module):
         MLPEnsemble
             Member ``k`` computes what ``models[k]`` computes.
         """
-        models = list(models)
-        if not models or not all(isinstance(m, MLP) for m in models):
-            raise TypeError("models must be a non-empty sequence of nntheory.models.mlp.MLP")
+        models = check_sequence(models, "models")
+        for k, m in enumerate(models):
+            if not isinstance(m, MLP):
+                raise TypeError(f"models[{k}] must be a nntheory.models.mlp.MLP, got {type(m).__name__}")
         keys = [{k: (v.shape, v.dtype) for k, v in m.state_dict().items()} for m in models]
         if any(k != keys[0] for k in keys) or len({(m.activation, m.batch_norm) for m in models}) > 1:
             raise ValueError("models must all have the same architecture, activation, batch-norm setting and dtype")
@@ -155,7 +160,7 @@ class MLPEnsemble(nn.Module):
         return model
 
     def _check_input(self, X: torch.Tensor) -> torch.Tensor:
-        X = check_tensor(X, "X", ndim=(2, 3), dtype=self.dtype, finite=False)
+        X = check_tensor(X, "X", ndim=(2, 3), dtype=self.dtype, dtype_of="the ensemble's", finite=False)
         if X.shape[-1] != self.n_inputs or (X.ndim == 3 and X.shape[0] != self.n_members):
             raise ValueError(f"X must have shape (n_samples, {self.n_inputs}) or "
                              f"({self.n_members}, n_samples, {self.n_inputs}), got {tuple(X.shape)}")
@@ -235,8 +240,30 @@ def accuracy(ensemble: MLPEnsemble, X: torch.Tensor, y: torch.Tensor) -> np.ndar
         NaN logits count as wrong (``argmax`` of a NaN row is arbitrary, so
         such a member scores whatever its non-NaN logits give).
     """
+    _check_ensemble(ensemble)
+    X = check_tensor(X, "X", shape=(None, ensemble.n_inputs), dtype=ensemble.dtype, dtype_of="the ensemble's")
+    y = _check_labels(y, "y", X.shape[0], ensemble.n_classes)
+    return _accuracy(ensemble, X, y)
+
+
+def _check_ensemble(ensemble) -> None:
     if not isinstance(ensemble, MLPEnsemble):
         raise TypeError(f"ensemble must be an MLPEnsemble, got {type(ensemble).__name__}")
+
+
+def _check_labels(y, name: str, n_samples: int, n_classes: int) -> torch.Tensor:
+    """int64 class labels of shape (n_samples,), each in [0, n_classes)."""
+    y = check_tensor(y, name, shape=(n_samples,), floating=False)
+    if y.dtype != torch.int64:
+        raise TypeError(f"{name} must hold int64 class labels, got dtype {y.dtype}")
+    if int(y.min()) < 0 or int(y.max()) >= n_classes:
+        raise ValueError(f"{name} must be int64 labels in [0, {n_classes - 1}], got values in [{int(y.min())}, {int(y.max())}]")
+    return y
+
+
+@torch.no_grad()
+def _accuracy(ensemble: MLPEnsemble, X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """:func:`accuracy` without the checks (train_sgd scores its validation data every epoch)."""
     was_training = ensemble.training
     ensemble.eval()
     logits = ensemble(X)  # (n_members, n_samples, n_classes)
@@ -279,23 +306,27 @@ def train_sgd(ensemble: MLPEnsemble, X: torch.Tensor, y: torch.Tensor, *, lr: fl
     list of nntheory.numpy_nn.History
         One per member; a diverged member's losses are NaN.
     """
-    if not isinstance(ensemble, MLPEnsemble):
-        raise TypeError(f"ensemble must be an MLPEnsemble, got {type(ensemble).__name__}")
+    # Every argument is checked here, once; nothing is checked per step.
+    _check_ensemble(ensemble)
     E = ensemble.n_members
-    X = check_tensor(X, "X", shape=(None, ensemble.n_inputs), dtype=ensemble.dtype)
-    y = check_tensor(y, "y", shape=(X.shape[0],), floating=False)
-    if y.dtype != torch.int64 or int(y.min()) < 0 or int(y.max()) >= ensemble.n_classes:
-        raise ValueError(f"y must be int64 labels in [0, {ensemble.n_classes - 1}]")
-    lrs = [lr] * E if np.ndim(lr) == 0 else list(lr)
-    if len(lrs) != E:
-        raise ValueError(f"lr must be one number or {E} numbers (one per member), got {len(lrs)}")
-    lrs = [check_real(v, "lr", low=0, low_open=True) for v in lrs]
+    X = check_tensor(X, "X", shape=(None, ensemble.n_inputs), dtype=ensemble.dtype, dtype_of="the ensemble's")
+    y = _check_labels(y, "y", X.shape[0], ensemble.n_classes)
+    if isinstance(lr, (list, tuple)) or (isinstance(lr, (np.ndarray, torch.Tensor)) and lr.ndim > 0):
+        lrs = list(lr)
+        if len(lrs) != E:
+            raise ValueError(f"lr must be one number or {E} numbers (one per member), got {len(lrs)}")
+        lrs = [check_real(v, f"lr[{k}]", low=0, low_open=True) for k, v in enumerate(lrs)]
+    else:
+        lrs = [check_real(lr, "lr", low=0, low_open=True)] * E
     batch_size = check_int(batch_size, "batch_size", low=1)
     n_epochs = check_int(n_epochs, "n_epochs", low=0)
-    rngs = list(rngs)
-    if len(rngs) != E:
-        raise ValueError(f"rngs must hold {E} generators (one per member), got {len(rngs)}")
+    rngs = check_sequence(rngs, "rngs", length=E)  # one generator per member
     rngs = [check_rng(r, f"rngs[{k}]") for k, r in enumerate(rngs)]
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together (or neither)")
+    if X_val is not None:
+        X_val = check_tensor(X_val, "X_val", shape=(None, ensemble.n_inputs), dtype=ensemble.dtype, dtype_of="the ensemble's")
+        y_val = _check_labels(y_val, "y_val", X_val.shape[0], ensemble.n_classes)
     restore_best = check_bool(restore_best, "restore_best")
     if restore_best and X_val is None:
         raise ValueError("restore_best=True needs validation data (X_val, y_val)")
@@ -326,7 +357,7 @@ def train_sgd(ensemble: MLPEnsemble, X: torch.Tensor, y: torch.Tensor, *, lr: fl
         for h, t in zip(histories, totals):
             h.epoch_loss.append(t / n)
         if X_val is not None:
-            acc = accuracy(ensemble, X_val, y_val)
+            acc = _accuracy(ensemble, X_val, y_val)
             for h, a in zip(histories, acc):
                 h.val_accuracy.append(float(a))
             if restore_best:

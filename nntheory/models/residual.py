@@ -12,10 +12,11 @@ branch. Then :math:`\operatorname{Lip}(F) \le c \le 1`, so
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import nn
+
+from nntheory import _checks
 
 __all__ = ["SpectralNormLinear", "ResidualBlock", "ResidualNet"]
 
@@ -44,12 +45,12 @@ class SpectralNormLinear(nn.Module):
 
     def __init__(self, in_features: int, out_features: int, scale: float = 1.0, bias: bool = True, generator: torch.Generator | None = None):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not (isinstance(scale, numbers.Real) and scale >= 0):
-            raise ValueError(f"scale must be a non-negative number, got {scale!r}")
-        self.in_features, self.out_features, self.scale = int(in_features), int(out_features), float(scale)
+        in_features = _checks.check_int(in_features, "in_features", low=1)
+        out_features = _checks.check_int(out_features, "out_features", low=1)
+        scale = _checks.check_real(scale, "scale", low=0)
+        bias = _checks.check_bool(bias, "bias")
+        _checks.check_optional_torch_generator(generator, "generator")
+        self.in_features, self.out_features, self.scale = in_features, out_features, scale
         w = torch.randn(out_features, in_features, generator=generator) / math.sqrt(in_features)
         self.weight = nn.Parameter(w)
         self.bias = nn.Parameter(0.1 * torch.randn(out_features, generator=generator)) if bias else None
@@ -60,6 +61,7 @@ class SpectralNormLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the map to ``x`` of shape ``(n_samples, in_features)``."""
+        _checks.check_forward_input(x, "x", self.in_features, self.weight.dtype)
         out = x @ self.effective_weight().T
         return out if self.bias is None else out + self.bias
 
@@ -89,12 +91,13 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, dim: int, hidden: int | None = None, activation: str = "relu", branch_scale: float = 1.0, generator: torch.Generator | None = None):
         super().__init__()
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
-        if not (isinstance(branch_scale, numbers.Real) and 0 <= branch_scale <= 1):
-            raise ValueError(f"branch_scale must be in [0, 1], got {branch_scale!r}")
-        hidden = dim if hidden is None else hidden
-        self.branch_scale = float(branch_scale)
+        dim = _checks.check_int(dim, "dim", low=1)
+        hidden = dim if hidden is None else _checks.check_int(hidden, "hidden", low=1)
+        _checks.check_choice(activation, "activation", sorted(_ACTIVATIONS))
+        branch_scale = _checks.check_real(branch_scale, "branch_scale", low=0, high=1)
+        _checks.check_optional_torch_generator(generator, "generator")
+        self.dim = dim
+        self.branch_scale = branch_scale
         self.branch = nn.Sequential(
             SpectralNormLinear(dim, hidden, scale=1.0, generator=generator),
             _ACTIVATIONS[activation](),
@@ -103,6 +106,7 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """:math:`x + F(x)` for ``x`` of shape ``(n_samples, dim)``."""
+        _checks.check_forward_input(x, "x", self.dim)  # the branch's first layer checks the dtype
         return x + self.branch(x)
 
 
@@ -138,12 +142,13 @@ class ResidualNet(nn.Module):
 
     def __init__(self, dim: int, n_blocks: int, hidden: int | None = None, activation: str = "relu", branch_scale: float = 1.0, generator: torch.Generator | None = None):
         super().__init__()
-        if not isinstance(n_blocks, numbers.Integral) or isinstance(n_blocks, bool) or n_blocks < 1:
-            raise ValueError(f"n_blocks must be a positive int, got {n_blocks!r}")
+        n_blocks = _checks.check_int(n_blocks, "n_blocks", low=1)
+        self.dim = _checks.check_int(dim, "dim", low=1)
         self.blocks = nn.ModuleList(ResidualBlock(dim, hidden, activation, branch_scale, generator) for _ in range(n_blocks))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the blocks in order to ``x`` of shape ``(n_samples, dim)``."""
+        _checks.check_forward_input(x, "x", self.dim)  # the first block's first layer checks the dtype
         for block in self.blocks:
             x = block(x)
         return x

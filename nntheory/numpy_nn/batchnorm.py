@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.numpy_nn.layers import Module, _check_batch, _check_dtype
 
 __all__ = ["BatchNorm1d"]
@@ -69,14 +70,11 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError(f"num_features must be a positive integer, got {num_features!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be positive, got {eps!r}")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must lie in [0, 1], got {momentum!r}")
+        num_features = _checks.check_int(num_features, "num_features", low=1)
+        eps = _checks.check_real(eps, "eps", low=0, low_open=True)
+        momentum = _checks.check_real(momentum, "momentum", low=0, high=1)
         dtype = _check_dtype(dtype)
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.params = {"weight": np.ones(num_features, dtype=dtype), "bias": np.zeros(num_features, dtype=dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.buffers = {"running_mean": np.zeros(num_features, dtype=dtype), "running_var": np.ones(num_features, dtype=dtype)}
@@ -91,7 +89,7 @@ class BatchNorm1d(Module):
             every output would equal :math:`\\beta` whatever the input, and the
             unbiased variance for the running estimate is 0/0 (torch raises too).
         """
-        x = _check_batch(x, "x", self.num_features)
+        x = _check_batch(x, "x", self.num_features, self.params["weight"].dtype)
         gamma, beta = self.params["weight"], self.params["bias"]
         if self.training:
             n = x.shape[0]
@@ -118,7 +116,7 @@ class BatchNorm1d(Module):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dout`` (n_samples, num_features) -> ``dx``, same shape; fills ``grads``."""
         x_hat, inv_std, training = self._cached()
-        dout = self._check_dout(dout, x_hat.shape)
+        dout = self._check_dout(dout, x_hat.shape, x_hat.dtype)
         self.grads["weight"] = (dout * x_hat).sum(axis=0)
         self.grads["bias"] = dout.sum(axis=0)
         g = dout * self.params["weight"]  # dL/dx_hat, (n_samples, num_features)

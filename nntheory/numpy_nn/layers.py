@@ -12,28 +12,37 @@ from __future__ import annotations
 
 import numpy as np
 
+from nntheory import _checks
+
 __all__ = ["Module", "Linear", "ReLU", "ELU", "Softmax"]
 
 _FLOAT_DTYPES = (np.float32, np.float64)
 
 
-def _check_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.type not in _FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
+def _check_dtype(dtype, name: str = "dtype") -> np.dtype:
+    return _checks.check_numpy_float_dtype(dtype, name)
 
 
-def _check_batch(x, name: str, n_features: int | None = None) -> np.ndarray:
-    """Return ``x`` as a 2-D floating array or raise a clear error naming it."""
+def _check_batch(x, name: str, n_features: int | None = None, dtype=None) -> np.ndarray:
+    """Return ``x`` as a non-empty 2-D floating array (of ``dtype`` if given) or raise a clear error naming it.
+
+    Values are not scanned: a layer maps NaN to NaN, as ``torch.nn`` does, and
+    a scan per call would cost as much as a ReLU. Loops check their data once.
+    """
     if not isinstance(x, np.ndarray):
+        if _checks.is_tensor(x):
+            raise TypeError(f"{name} must be a numpy array, got a torch tensor (pass {name}.numpy())")
         raise TypeError(f"{name} must be a numpy array, got {type(x).__name__}")
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (n_samples, n_features), got shape {x.shape}")
     if x.dtype.type not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must be float32 or float64, got dtype {x.dtype}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
     if n_features is not None and x.shape[1] != n_features:
         raise ValueError(f"{name} must have {n_features} columns, got shape {x.shape}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(f"{name} must have the layer's dtype {np.dtype(dtype)}, got {x.dtype} (convert with {name}.astype(np.{np.dtype(dtype)}))")
     return x
 
 
@@ -74,7 +83,7 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (``True``) or inference mode (``False``); return self."""
-        self.training = bool(mode)
+        self.training = _checks.check_bool(mode, "mode")
         return self
 
     def eval(self) -> "Module":
@@ -86,10 +95,13 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return self.cache
 
-    def _check_dout(self, dout, shape) -> np.ndarray:
-        if not isinstance(dout, np.ndarray) or dout.shape != shape:
-            got = dout.shape if isinstance(dout, np.ndarray) else type(dout).__name__
-            raise ValueError(f"dout must be an array of the output's shape {shape}, got {got}")
+    def _check_dout(self, dout, shape, dtype=None) -> np.ndarray:
+        if not isinstance(dout, np.ndarray):
+            raise TypeError(f"dout must be a numpy array of the output's shape {shape}, got {type(dout).__name__}")
+        if dout.shape != shape:
+            raise ValueError(f"dout must be an array of the output's shape {shape}, got {dout.shape}")
+        if dout.dtype.type not in _FLOAT_DTYPES or (dtype is not None and dout.dtype != dtype):
+            raise TypeError(f"dout must have the output's dtype {np.dtype(dtype) if dtype is not None else 'float32 or float64'}, got {dout.dtype}")
         return dout
 
 
@@ -105,7 +117,7 @@ class Linear(Module):
     rng : numpy.random.Generator
         Draws the initial weights.
     gain : float, default sqrt(2)
-        Kaiming (He) normal initialisation, fan-in mode:
+        Positive. Kaiming (He) normal initialisation, fan-in mode:
         :math:`W_{ij} \sim \mathcal{N}(0, \text{gain}^2/d_\text{in})`, biases 0.
         ``sqrt(2)`` suits a layer that follows a ReLU-like activation; use
         ``1.0`` for a layer that reads standardised inputs directly.
@@ -128,13 +140,12 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, *, rng: np.random.Generator, gain: float = float(np.sqrt(2.0)), dtype=np.float64) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        in_features = _checks.check_int(in_features, "in_features", low=1)
+        out_features = _checks.check_int(out_features, "out_features", low=1)
+        _checks.check_rng(rng, "rng")
+        gain = _checks.check_real(gain, "gain", low=0, low_open=True)
         dtype = _check_dtype(dtype)
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features, self.out_features = in_features, out_features
         std = gain / np.sqrt(in_features)
         self.params = {
             "weight": (rng.standard_normal((out_features, in_features)) * std).astype(dtype),
@@ -144,7 +155,7 @@ class Linear(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``x`` (n_samples, in_features) -> ``y`` (n_samples, out_features)."""
-        x = _check_batch(x, "x", self.in_features)
+        x = _check_batch(x, "x", self.in_features, self.params["weight"].dtype)
         self.cache = x
         return x @ self.params["weight"].T + self.params["bias"]
 
@@ -158,7 +169,8 @@ class Linear(Module):
         input does not require a gradient).
         """
         x = self._cached()
-        dout = self._check_dout(dout, (x.shape[0], self.out_features))
+        input_grad = _checks.check_bool(input_grad, "input_grad")
+        dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
         self.grads["weight"] = dout.T @ x  # (out_features, in_features)
         self.grads["bias"] = dout.sum(axis=0)  # (out_features,)
         return dout @ self.params["weight"] if input_grad else None
@@ -201,9 +213,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        if not np.isfinite(alpha) or alpha <= 0:
-            raise ValueError(f"alpha must be a positive float, got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = _checks.check_real(alpha, "alpha", low=0, low_open=True)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``x`` (n_samples, n_features) -> same shape."""
@@ -217,7 +227,7 @@ class ELU(Module):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dout`` -> ``dx``, both (n_samples, n_features)."""
         pos, e = self._cached()
-        dout = self._check_dout(dout, pos.shape)
+        dout = self._check_dout(dout, pos.shape, e.dtype)
         return dout * np.where(pos, 1, self.alpha * e)
 
 
@@ -244,5 +254,5 @@ class Softmax(Module):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dout`` = dL/dY -> dL/dZ, both (n_samples, n_classes)."""
         y = self._cached()
-        dout = self._check_dout(dout, y.shape)
+        dout = self._check_dout(dout, y.shape, y.dtype)
         return y * (dout - (dout * y).sum(axis=1, keepdims=True))

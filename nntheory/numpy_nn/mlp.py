@@ -7,6 +7,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.numpy_nn.batchnorm import BatchNorm1d
 from nntheory.numpy_nn.layers import ELU, Linear, Module, ReLU, _check_batch, _check_dtype
 from nntheory.numpy_nn.losses import SoftmaxCrossEntropy
@@ -52,9 +53,12 @@ class MLP:
     """
 
     def __init__(self, n_inputs: int, hidden_sizes: Sequence[int], n_classes: int, *, rng: np.random.Generator, activation: str = "elu", batch_norm: bool = False, dtype=np.float64) -> None:
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
-        hidden_sizes = list(hidden_sizes)
+        n_inputs = _checks.check_int(n_inputs, "n_inputs", low=1)
+        hidden_sizes = _checks.check_int_sequence(hidden_sizes, "hidden_sizes", low=1, nonempty=False)  # widths=[2.7] is refused
+        n_classes = _checks.check_int(n_classes, "n_classes", low=1)
+        _checks.check_rng(rng, "rng")
+        _checks.check_choice(activation, "activation", sorted(_ACTIVATIONS))
+        batch_norm = _checks.check_bool(batch_norm, "batch_norm")
         dtype = _check_dtype(dtype)
         self.activation, self.batch_norm, self.dtype = activation, bool(batch_norm), dtype
         self.layers: list[Module] = []
@@ -73,9 +77,7 @@ class MLP:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Inputs (n_samples, n_inputs) -> logits (n_samples, n_classes)."""
-        x = _check_batch(x, "x", self.n_inputs)
-        if x.dtype != self.dtype:
-            raise TypeError(f"x has dtype {x.dtype} but the model's parameters are {self.dtype}")
+        x = _check_batch(x, "x", self.n_inputs, self.dtype)  # float32 data for a float64 model is refused, not upcast
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -89,6 +91,7 @@ class MLP:
         L/\\partial X` (nothing consumes it when training) and ``None`` is
         returned; the parameter gradients are the same.
         """
+        input_grad = _checks.check_bool(input_grad, "input_grad")
         first, *rest = self.layers  # the first layer is always Linear
         for layer in reversed(rest):
             dlogits = layer.backward(dlogits)
@@ -96,12 +99,22 @@ class MLP:
 
     def loss_and_backward(self, x: np.ndarray, labels: np.ndarray) -> float:
         """Forward, softmax cross-entropy, backward (without the unused input gradient); return the batch's mean loss."""
-        loss = self.loss.forward(self.forward(x), labels)
+        x = _check_batch(x, "x", self.n_inputs, self.dtype)
+        _check_labels(labels, "labels", x.shape[0], self.n_classes)
+        return self._loss_and_backward(x, labels)
+
+    def _loss_and_backward(self, x: np.ndarray, labels: np.ndarray) -> float:
+        """:meth:`loss_and_backward` without the checks of ``x`` and ``labels`` (train_sgd checks its data once)."""
+        z = x
+        for layer in self.layers:
+            z = layer.forward(z)
+        loss = self.loss._forward(z, np.eye(self.n_classes, dtype=z.dtype)[labels])  # one-hot targets (n, n_classes)
         self.backward(self.loss.backward(), input_grad=False)
         return loss
 
     def train(self, mode: bool = True) -> "MLP":
         """Training (``True``) or inference (``False``) mode for every layer; return self."""
+        mode = _checks.check_bool(mode, "mode")
         for layer in self.layers:
             layer.train(mode)
         return self
@@ -128,6 +141,8 @@ class MLP:
         ValueError
             If a shape differs.
         """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict like state_dict(), got {type(state).__name__}")
         for i, layer in enumerate(self.layers):
             for store in (layer.params, getattr(layer, "buffers", {})):
                 for name in store:
@@ -183,8 +198,13 @@ def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator)
     ------
     ndarray of int, shape (batch_size,) or smaller for the last batch
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    n_samples = _checks.check_int(n_samples, "n_samples", low=1)
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    _checks.check_rng(rng, "rng")
+    return _batches(n_samples, batch_size, rng)  # checked now; the permutation is drawn at the first batch, as before
+
+
+def _batches(n_samples: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     perm = rng.permutation(n_samples)
     for start in range(0, n_samples, batch_size):
         yield perm[start : start + batch_size]
@@ -205,8 +225,12 @@ def sgd_step(model: MLP, lr: float) -> None:
     ValueError
         If ``lr`` is negative or not finite.
     """
-    if not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr >= 0):
-        raise ValueError(f"lr must be a finite non-negative number, got {lr!r}")
+    _check_model(model)
+    _sgd_step(model, _checks.check_real(lr, "lr", low=0))
+
+
+def _sgd_step(model: MLP, lr: float) -> None:
+    """:func:`sgd_step` without the checks (train_sgd checks ``lr`` once)."""
     for layer in model.layers:
         for name, p in layer.params.items():
             p -= lr * layer.grads[name]
@@ -229,25 +253,48 @@ def accuracy(model: MLP, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -
     -------
     float
     """
+    _check_model(model)
+    X, y = _check_data(X, y, model, "X", "y")
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    return _accuracy(model, X, y, batch_size)
+
+
+def _accuracy(model: MLP, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> float:
     modes = [layer.training for layer in model.layers]
     model.eval()
-    correct = 0
-    for start in range(0, X.shape[0], batch_size):
-        logits = model.forward(X[start : start + batch_size])
-        correct += int((logits.argmax(axis=1) == y[start : start + batch_size]).sum())
-    for layer, mode in zip(model.layers, modes):
-        layer.train(mode)
+    try:
+        correct = 0
+        for start in range(0, X.shape[0], batch_size):
+            logits = model.forward(X[start : start + batch_size])
+            correct += int((logits.argmax(axis=1) == y[start : start + batch_size]).sum())
+    finally:
+        for layer, mode in zip(model.layers, modes):
+            layer.train(mode)
     return correct / X.shape[0]
 
 
-def _check_data(X, y, n_inputs, n_classes, name):
-    X = _check_batch(X, f"X_{name}", n_inputs)
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y_{name} must have shape ({X.shape[0]},), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(f"y_{name} must be integer labels in [0, {n_classes - 1}]")
-    return X, y
+def _check_model(model) -> None:
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a nntheory.numpy_nn.MLP, got {type(model).__name__}")
+
+
+def _check_labels(y, name: str, n_samples: int, n_classes: int) -> np.ndarray:
+    if _checks.is_tensor(y):
+        raise TypeError(f"{name} must be a numpy array, got a torch tensor (pass {name}.numpy())")
+    y = _checks.check_array(y, name, ndim=1, kind="int")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"{name} must hold one label per sample ({n_samples}), got {y.shape[0]}")
+    if y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"{name} must be integer labels in [0, {n_classes - 1}], got values in [{y.min()}, {y.max()}]")
+    return y
+
+
+def _check_data(X, y, model, x_name, y_name):
+    """Data for a training or evaluation loop: checked once, values included (a layer does not scan them)."""
+    X = _check_batch(X, x_name, model.n_inputs, model.dtype)
+    if not np.isfinite(X).all():
+        raise ValueError(f"{x_name} must be finite (no NaN or inf)")
+    return X, _check_labels(y, y_name, X.shape[0], model.n_classes)
 
 
 def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size: int, n_epochs: int, rng: np.random.Generator, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, restore_best: bool = False) -> History:
@@ -283,11 +330,17 @@ def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size
     ValueError
         If ``restore_best`` is set without validation data.
     """
-    X, y = _check_data(X, y, model.n_inputs, model.n_classes, "train")
+    _check_model(model)
+    X, y = _check_data(X, y, model, "X", "y")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together")
     if X_val is not None:
-        X_val, y_val = _check_data(X_val, y_val, model.n_inputs, model.n_classes, "val")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+        X_val, y_val = _check_data(X_val, y_val, model, "X_val", "y_val")
+    lr = _checks.check_real(lr, "lr", low=0, low_open=True)
+    batch_size = _checks.check_int(batch_size, "batch_size", low=1)
+    n_epochs = _checks.check_int(n_epochs, "n_epochs", low=1)  # n_epochs=-1 used to return an empty history
+    _checks.check_rng(rng, "rng")
+    restore_best = _checks.check_bool(restore_best, "restore_best")
     if restore_best and X_val is None:
         raise ValueError("restore_best=True needs validation data (X_val, y_val)")
     history = History()
@@ -295,14 +348,14 @@ def train_sgd(model: MLP, X: np.ndarray, y: np.ndarray, *, lr: float, batch_size
     for _ in range(n_epochs):
         model.train()
         total = 0.0
-        for idx in minibatch_indices(X.shape[0], batch_size, rng):
-            loss = model.loss_and_backward(X[idx], y[idx])
-            sgd_step(model, lr)
+        for idx in _batches(X.shape[0], batch_size, rng):
+            loss = model._loss_and_backward(X[idx], y[idx])  # data and lr were checked above, once
+            _sgd_step(model, lr)
             history.step_loss.append(loss)
             total += loss * idx.size
         history.epoch_loss.append(total / X.shape[0])
         if X_val is not None:
-            history.val_accuracy.append(accuracy(model, X_val, y_val))
+            history.val_accuracy.append(_accuracy(model, X_val, y_val))
             if restore_best and (best_state is None or history.val_accuracy[-1] > max(history.val_accuracy[:-1])):
                 best_state, history.best_epoch = model.state_dict(), len(history.val_accuracy)
     if best_state is not None:

@@ -11,6 +11,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import torch
 
+from nntheory import _checks
 from nntheory.optim.schedules import Schedule, _check_nonneg, constant
 
 __all__ = ["UpdateRule", "SGDState", "RMSPropState", "AdamState", "sgd", "rmsprop", "adam", "adamw"]
@@ -96,6 +97,8 @@ def _flatten(tree, name: str) -> tuple[list, bool]:
     if _is_array(tree):
         return [tree], True
     if isinstance(tree, (list, tuple)) and all(_is_array(t) for t in tree):
+        if not tree:
+            raise ValueError(f"{name} must not be empty")
         return list(tree), False
     raise TypeError(f"{name} must be an array or a list/tuple of arrays, got {type(tree).__name__}")
 
@@ -118,34 +121,61 @@ def _sqrt(x):
     return np.sqrt(x)
 
 
-def _check_unit(value, name: str) -> None:
+def _check_unit(value, name: str) -> float:
     """A decay rate: a real number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return _checks.check_real(value, name, low=0, high=1, high_open=True)
 
 
-def _check_eps(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"eps must be a real number, got {type(value).__name__}")
-    if not value > 0.0:
-        raise ValueError(f"eps must be > 0, got {value}")
+def _check_eps(value) -> float:
+    return _checks.check_real(value, "eps", low=0, low_open=True)
 
 
 def _as_schedule(lr: float | Schedule) -> Schedule:
-    """Turn a number into a constant schedule; check a number is a valid lr."""
+    """Turn a number into a constant schedule; check a number is a valid lr, and a schedule's first rate."""
     if callable(lr):
+        rate = _checks.call_on_trial(lr, 0, what="lr(0)")
+        if isinstance(rate, (np.ndarray, torch.Tensor)) and rate.ndim > 0:
+            raise ValueError(f"lr(0) must return a number (the learning rate at step 0), got shape {tuple(rate.shape)}")
+        _checks.check_real(rate, "lr(0)", low=0)  # a schedule must return a finite rate >= 0
         return lr
-    _check_nonneg(lr, "lr")
-    return constant(lr)
+    return constant(_check_nonneg(lr, "lr"))
 
 
-def _pair(params, grads):
+def _kind(x) -> str:
+    return "a torch tensor" if isinstance(x, torch.Tensor) else "a numpy array"
+
+
+def _pair(params, grads, state, n_buffers: str):
+    """Leaves of ``params`` and ``grads``, checked against each other and ``state`` (shapes only: cheap per step).
+
+    A gradient must have its parameter's shape and kind (numpy or torch): a (3,)
+    gradient would broadcast onto a (3, 1) parameter into (3, 3). Every buffer
+    list of ``state`` must hold one array per parameter, of its shape (a
+    state built for fewer arrays would silently drop a parameter).
+    Values are not scanned: NaN propagates, as in ``torch.optim``.
+    """
     p_leaves, single = _flatten(params, "params")
     g_leaves, _ = _flatten(grads, "grads")
     if len(p_leaves) != len(g_leaves):
         raise ValueError(f"grads has {len(g_leaves)} arrays but params has {len(p_leaves)}")
+    shapes = [getattr(p, "shape", ()) for p in p_leaves]  # a Python number is a 0-d parameter
+    for i, (p, g, shape) in enumerate(zip(p_leaves, g_leaves, shapes)):
+        if getattr(g, "shape", ()) != shape:
+            raise ValueError(f"grads[{i}] has shape {tuple(np.shape(g))} but params[{i}] has shape {tuple(shape)}")
+        if isinstance(p, torch.Tensor) != isinstance(g, torch.Tensor):
+            raise TypeError(f"grads[{i}] is {_kind(g)} but params[{i}] is {_kind(p)}: pass both as numpy arrays or both as torch tensors")
+    buffers = getattr(state, n_buffers, None)
+    if not (isinstance(state, tuple) and isinstance(buffers, list)):
+        raise TypeError(f"state must be the rule's state, built by rule.init(params), got {type(state).__name__}")
+    for field in state._fields:
+        buffers = getattr(state, field)
+        if not isinstance(buffers, list):
+            continue
+        if len(buffers) != len(p_leaves):
+            raise ValueError(f"state.{field} holds {len(buffers)} arrays but params has {len(p_leaves)}: build the state with rule.init(params)")
+        for i, (b, shape) in enumerate(zip(buffers, shapes)):
+            if getattr(b, "shape", ()) != shape:
+                raise ValueError(f"state.{field}[{i}] has shape {tuple(np.shape(b))} but params[{i}] has shape {tuple(shape)}: build the state with rule.init(params)")
     return p_leaves, g_leaves, single
 
 
@@ -192,8 +222,9 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0, 
         [0, 1).
     """
     schedule = _as_schedule(lr)
-    _check_unit(momentum, "momentum")
-    _check_nonneg(weight_decay, "weight_decay")
+    momentum = _check_unit(momentum, "momentum")
+    weight_decay = _check_nonneg(weight_decay, "weight_decay")
+    nesterov = _checks.check_bool(nesterov, "nesterov")
     if nesterov and momentum == 0.0:
         raise ValueError("nesterov=True needs momentum > 0")
 
@@ -202,7 +233,7 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0, 
         return SGDState(0, [_zeros_like(p) for p in leaves])
 
     def update(params, grads, state: SGDState):
-        p_leaves, g_leaves, single = _pair(params, grads)
+        p_leaves, g_leaves, single = _pair(params, grads, state, "momentum")
         eta = schedule(state.count)
         new_p, new_b = [], []
         for p, g, b in zip(p_leaves, g_leaves, state.momentum):
@@ -253,16 +284,16 @@ def rmsprop(lr: float | Schedule, alpha: float = 0.99, eps: float = 1e-8, weight
         or ``eps <= 0``.
     """
     schedule = _as_schedule(lr)
-    _check_unit(alpha, "alpha")
-    _check_eps(eps)
-    _check_nonneg(weight_decay, "weight_decay")
+    alpha = _check_unit(alpha, "alpha")
+    eps = _check_eps(eps)
+    weight_decay = _check_nonneg(weight_decay, "weight_decay")
 
     def init(params) -> RMSPropState:
         leaves, _ = _flatten(params, "params")
         return RMSPropState(0, [_zeros_like(p) for p in leaves])
 
     def update(params, grads, state: RMSPropState):
-        p_leaves, g_leaves, single = _pair(params, grads)
+        p_leaves, g_leaves, single = _pair(params, grads, state, "square_avg")
         eta = schedule(state.count)
         new_p, new_v = [], []
         for p, g, v in zip(p_leaves, g_leaves, state.square_avg):
@@ -279,20 +310,19 @@ def rmsprop(lr: float | Schedule, alpha: float = 0.99, eps: float = 1e-8, weight
 def _adam_rule(lr, betas, eps, weight_decay, decoupled: bool, bias_correction: bool, label: str) -> UpdateRule:
     """Adam (L2 in the gradient) or AdamW (decoupled decay); see :func:`adam`."""
     schedule = _as_schedule(lr)
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    beta1, beta2 = betas
-    _check_unit(beta1, "betas[0]")
-    _check_unit(beta2, "betas[1]")
-    _check_eps(eps)
-    _check_nonneg(weight_decay, "weight_decay")
+    beta1, beta2 = _checks.check_sequence(betas, "betas", length=2)  # a pair (beta1, beta2)
+    beta1 = _check_unit(beta1, "betas[0]")
+    beta2 = _check_unit(beta2, "betas[1]")
+    eps = _check_eps(eps)
+    weight_decay = _check_nonneg(weight_decay, "weight_decay")
+    bias_correction = _checks.check_bool(bias_correction, "bias_correction")
 
     def init(params) -> AdamState:
         leaves, _ = _flatten(params, "params")
         return AdamState(0, [_zeros_like(p) for p in leaves], [_zeros_like(p) for p in leaves])
 
     def update(params, grads, state: AdamState):
-        p_leaves, g_leaves, single = _pair(params, grads)
+        p_leaves, g_leaves, single = _pair(params, grads, state, "v")
         eta = schedule(state.count)
         t = state.count + 1
         # Bias corrections 1 - beta^t undo the zero initialisation of m and v.

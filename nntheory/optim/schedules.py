@@ -7,19 +7,18 @@ They follow :mod:`torch.optim.lr_scheduler` (``StepLR``, ``LinearLR`` +
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
+
+from nntheory import _checks
 
 __all__ = ["Schedule", "constant", "step_decay", "warmup_cosine"]
 
 Schedule = Callable[[int], float]
 
 
-def _check_nonneg(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not value >= 0.0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
+def _check_nonneg(value, name: str) -> float:
+    """A finite real number >= 0 (numpy scalars accepted), as a Python float."""
+    return _checks.check_real(value, name, low=0)
 
 
 def constant(lr: float) -> Schedule:
@@ -35,7 +34,7 @@ def constant(lr: float) -> Schedule:
     callable
         ``schedule(count) -> lr``.
     """
-    _check_nonneg(lr, "lr")
+    lr = _check_nonneg(lr, "lr")
     return lambda count: lr
 
 
@@ -59,10 +58,9 @@ def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     callable
         ``schedule(count) -> float``.
     """
-    _check_nonneg(lr, "lr")
-    _check_nonneg(gamma, "gamma")
-    if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) or step_size < 1:
-        raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+    lr = _check_nonneg(lr, "lr")
+    gamma = _check_nonneg(gamma, "gamma")
+    step_size = _checks.check_int(step_size, "step_size", low=1)
     return lambda count: lr * gamma ** (count // step_size)
 
 
@@ -100,14 +98,11 @@ def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: 
     callable
         ``schedule(count) -> float``.
     """
-    _check_nonneg(lr, "lr")
-    _check_nonneg(eta_min, "eta_min")
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, numbers.Integral) or warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be a non-negative integer, got {warmup_steps!r}")
-    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral) or total_steps <= warmup_steps:
-        raise ValueError(f"total_steps must be an integer > warmup_steps, got {total_steps!r}")
-    if not 0.0 <= start_factor <= 1.0:
-        raise ValueError(f"start_factor must be in [0, 1], got {start_factor}")
+    lr = _check_nonneg(lr, "lr")
+    eta_min = _check_nonneg(eta_min, "eta_min")
+    warmup_steps = _checks.check_int(warmup_steps, "warmup_steps", low=0)
+    total_steps = _checks.check_int(total_steps, "total_steps", low=warmup_steps + 1)  # > warmup_steps
+    start_factor = _checks.check_real(start_factor, "start_factor", low=0, high=1)
     if eta_min > lr:
         raise ValueError(f"eta_min must be <= lr, got {eta_min} > {lr}")
     span = total_steps - warmup_steps

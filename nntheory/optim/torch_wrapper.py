@@ -72,6 +72,8 @@ class TorchOptimizer(torch.optim.Optimizer):
             What ``closure`` returned, if given.
         """
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(f"closure must be callable or None, got {type(closure).__name__}")
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
@@ -93,10 +95,21 @@ class TorchOptimizer(torch.optim.Optimizer):
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore the rule's state saved by :meth:`state_dict` (tensors cast to each parameter's dtype and device)."""
-        super().load_state_dict(state_dict)
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise TypeError(f"state_dict must be a dict with 'state' and 'param_groups', as state_dict() returns, got {type(state_dict).__name__}")
+        try:
+            super().load_state_dict(state_dict)
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise ValueError(f"state_dict does not fit this optimizer's parameters: {exc}") from exc
         entries = [self.state.get(p, {}) for p in self._params]
         self.state.clear()
-        self.rule_state = _join_state(self.rule_state, entries)
+        try:
+            new_state = _join_state(self.rule_state, entries)
+            # The same checks as every update: one buffer per parameter, of its shape.
+            self.rule.update([p.detach() for p in self._params], [torch.zeros_like(p) for p in self._params], new_state)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"state_dict does not fit this optimizer's rule and parameters: {exc}") from exc
+        self.rule_state = new_state
 
 
 def _split_state(state, n_params: int) -> list[dict]:

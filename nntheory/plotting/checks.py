@@ -10,6 +10,8 @@ from matplotlib.patches import PathPatch
 from matplotlib.spines import Spine
 from matplotlib.text import Text
 
+from nntheory import _checks
+
 from nntheory.plotting.geometry import (
     Rect,
     collinear_overlap,
@@ -69,8 +71,8 @@ def layout_problems(layout: GraphLayout, tol: float = 1e-6, min_gap: float = 2.0
     """
     if not isinstance(layout, GraphLayout):
         raise TypeError(f"layout must be a GraphLayout, got {type(layout).__name__}")
-    if not min_gap >= 0:
-        raise ValueError(f"min_gap must be a non-negative number of points, got {min_gap!r}")
+    tol = _checks.check_real(tol, "tol", low=0)
+    min_gap = _checks.check_real(min_gap, "min_gap", low=0)
     problems = []
     frame = Rect(0.0, 0.0, layout.width, layout.height)
     name = {id(e): f"edge {e.parent.name}->{e.child.name} ({e.slot})" for e in layout.edges}
@@ -146,6 +148,7 @@ def figure_text_problems(fig: Figure, tol: float = 0.5) -> list:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    tol = _checks.check_real(tol, "tol", low=0)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox

@@ -7,6 +7,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
+from nntheory import _checks
 from nntheory.autodiff import Graph, Node
 from nntheory.plotting.labels import FONT
 from nntheory.plotting.layout import GraphLayout, arrow_head, graph_layout
@@ -33,6 +34,7 @@ def draw_graph(layout: GraphLayout, ax=None):
     """
     if not isinstance(layout, GraphLayout):
         raise TypeError(f"layout must be a GraphLayout, got {type(layout).__name__}")
+    _check_ax(ax)
     if ax is None:
         fig = plt.figure(figsize=layout.size_inches)
         ax = fig.add_axes((0, 0, 1, 1))
@@ -62,6 +64,13 @@ def draw_graph(layout: GraphLayout, ax=None):
     return ax
 
 
+def _check_ax(ax) -> None:
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
 def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials: bool = True, show_constants: bool = False, fontsize: float = 10.0, **kwargs):
     """Lay out and draw a recorded computational graph; returns the ``ax``.
 
@@ -88,6 +97,7 @@ def plot_graph(graph: Graph, output: Node | None = None, ax=None, show_partials:
     -------
     matplotlib.axes.Axes
     """
+    _check_ax(ax)
     layout = graph_layout(graph, output, show_partials=show_partials, show_constants=show_constants, fontsize=fontsize, **kwargs)
     return draw_graph(layout, ax)
 
@@ -114,13 +124,15 @@ def graph_panels(layouts, title_height: float = 0.45, titles=None, title_fontsiz
         One per layout, ``layout.size_inches`` large, centred; draw with
         :func:`draw_graph`.
     """
+    if isinstance(layouts, GraphLayout) or not isinstance(layouts, (list, tuple)):
+        raise TypeError(f"layouts must be a list or tuple of GraphLayout, got {type(layouts).__name__}")
     layouts = list(layouts)
     if not layouts or not all(isinstance(lay, GraphLayout) for lay in layouts):
         raise TypeError("layouts must be a non-empty sequence of GraphLayout")
-    if not title_height >= 0:
-        raise ValueError(f"title_height must be non-negative inches, got {title_height!r}")
+    title_height = _checks.check_real(title_height, "title_height", low=0)
+    title_fontsize = _checks.check_real(title_fontsize, "title_fontsize", low=0, low_open=True)
     if titles is not None:
-        titles = list(titles)
+        titles = _checks.check_sequence(titles, "titles")
         if len(titles) != len(layouts) or not all(isinstance(t, str) for t in titles):
             raise TypeError(f"titles must be one str per layout ({len(layouts)}), got {titles!r}")
     width = max(lay.size_inches[0] for lay in layouts)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from nntheory import _checks
 from nntheory.autodiff import Graph, Node
 from nntheory.plotting.geometry import Rect
 from nntheory.plotting.labels import default_fmt, ink, node_lines, numberer, centred_text
@@ -69,6 +69,16 @@ class GraphLayout:
         raise KeyError(node.name)
 
 
+def _returns_str(fmt: Callable[[float], str]) -> Callable[[float], str]:
+    def checked(v: float) -> str:
+        text = fmt(v)
+        if not isinstance(text, str):
+            raise TypeError(f"fmt must return a str, got {type(text).__name__} for {v!r}")
+        return text
+
+    return checked
+
+
 def arrow_head(edge: EdgeRoute, fontsize: float) -> np.ndarray:
     """The arrow head of ``edge`` as a triangle, shape (3, 2), in points: tip first.
 
@@ -76,6 +86,9 @@ def arrow_head(edge: EdgeRoute, fontsize: float) -> np.ndarray:
     that box); the head is ``0.6 * fontsize`` long and ``0.44 * fontsize``
     wide, along the polyline's last (or first) stretch.
     """
+    if not isinstance(edge, EdgeRoute):
+        raise TypeError(f"edge must be an EdgeRoute (from graph_layout(...).edges), got {type(edge).__name__}")
+    fontsize = _checks.check_real(fontsize, "fontsize", low=0, low_open=True)
     pts = edge.points
     tip, prev = (pts[-1], pts[-2]) if edge.arrow_at == "child" else (pts[0], pts[1])
     u = (tip - prev) / np.hypot(*(tip - prev))
@@ -141,14 +154,14 @@ def graph_layout(graph: Graph, output: Node | None = None, *, sweep: str = "forw
         output = graph.nodes[-1]
     elif not isinstance(output, Node) or output.graph is not graph:
         raise ValueError("output must be a Node of graph")
-    if sweep not in ("forward", "reverse"):
-        raise ValueError(f"sweep must be 'forward' or 'reverse', got {sweep!r}")
-    if isinstance(fontsize, bool) or not isinstance(fontsize, numbers.Real) or not 0 < fontsize < 200:
-        raise ValueError(f"fontsize must be a positive number of points, got {fontsize!r}")
+    _checks.check_choice(sweep, "sweep", ("forward", "reverse"))
+    show_partials = _checks.check_bool(show_partials, "show_partials")
+    show_tangents = _checks.check_bool(show_tangents, "show_tangents")
+    show_constants = _checks.check_bool(show_constants, "show_constants")
+    fs = _checks.check_real(fontsize, "fontsize", low=0, high=200, low_open=True, high_open=True)
     if fmt is not None and not callable(fmt):
         raise TypeError(f"fmt must be callable (float -> str), got {type(fmt).__name__}")
-    fs = float(fontsize)
-    num = numberer(fmt or default_fmt)
+    num = numberer(_returns_str(fmt) if fmt is not None else default_fmt)
 
     keep = {output}
     for node in reversed(graph.nodes[: output.index + 1]):
