@@ -131,13 +131,13 @@ for name, ours, ref, bound in [  # bound: n eps sum|terms|, n = length of the su
 # a Hadamard (elementwise) product, not a matrix product. For ReLU
 # :math:`h'(x) = \mathbb{1}[x > 0]`; for ELU, :math:`h(x) = x` if :math:`x>0`
 # and :math:`\alpha(e^x - 1)` otherwise, so :math:`h'(x) = 1` or :math:`\alpha e^x`.
-X = 2 * rng.standard_normal((S, M))
-Y_bar = rng.standard_normal((S, M))
 #
 # Multiplying by ReLU's 0/1 mask is exact in floating point, so there the two
 # programs must agree bit for bit; ELU's :math:`\alpha e^x` takes a few
 # roundings, each at most :math:`u\,|\bar Y_{ij}|` since :math:`|h'| \le 1`
 # for :math:`\alpha = 1`: we allow :math:`4\varepsilon|\bar Y_{ij}|`.
+X = 2 * rng.standard_normal((S, M))
+Y_bar = rng.standard_normal((S, M))
 for module, torch_fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.nn.functional.elu)]:
     module.forward(X)
     X_t = torch.tensor(X, requires_grad=True)

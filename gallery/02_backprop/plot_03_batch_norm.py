@@ -1,4 +1,4 @@
-"""
+r"""
 Batch normalisation: backward pass, statistics and dead units
 =============================================================
 
