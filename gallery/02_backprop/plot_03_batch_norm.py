@@ -596,7 +596,8 @@ plt.show()
 # :math:`\max_i \gamma_j\hat x_{ij} + \beta_j` (inference mode: :math:`\hat x`
 # from the running statistics). The unit is dead exactly when this is
 # :math:`\le 0`. Is it :math:`\beta_j` that training drove down, or the scale
-# :math:`\gamma_j`? We look at the learning-rate-4 run with batch norm. The
+# :math:`\gamma_j`? We look at the learning-rate-4 run with batch norm (and
+# check the same statements on the learning-rate-5 run after it). The
 # dead units' :math:`\gamma_j` collapsed: their median is below 0.3, far
 # below its initial value 1 and below the live units' median. Their
 # :math:`\beta_j` are moderately negative, in a range that overlaps the live
@@ -653,46 +654,59 @@ assert beta[~dead_mask].min() < beta[dead_mask].max() and beta[dead_mask].min() 
 assert removed["gamma"] >= 0.4 and removed["gamma"] > removed["beta"], removed
 assert n_negative[5.0] > 0  # "several units end with gamma_j < 0"
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
-zoom0 = ax0.inset_axes([0.5, 0.06, 0.47, 0.5])
-zoom1 = ax1.inset_axes([0.5, 0.06, 0.47, 0.5])
+# the same statements at learning rate 5, where more than half of the units died
+model5, dead5 = sweep[(True, 5.0)]["model"], sweep[(True, 5.0)]["masks"][-1].numpy()
+gamma5, beta5 = model5.layers[1].weight.detach().numpy(), model5.layers[1].bias.detach().numpy()
+base5 = max(dead5.mean(), 1 - dead5.mean())
+removed5 = {name: (best_threshold_accuracy(v, dead5) - base5) / (1 - base5)
+            for name, v in (("gamma", gamma5), ("beta", beta5))}
+print(f"lr 5: gamma_j median {np.median(gamma5[dead5]):.2f} dead, {np.median(gamma5[~dead5]):.2f} alive; "
+      f"errors removed by gamma_j {removed5['gamma']:.0%}, by beta_j {removed5['beta']:.0%}")
+assert np.median(gamma5[dead5]) < min(0.3, np.median(gamma5[~dead5]))  # collapsed at lr 5 too
+assert removed5["gamma"] >= 0.4 and removed5["gamma"] > removed5["beta"], removed5
+assert beta5[~dead5].min() < beta5[dead5].max() and beta5[dead5].min() < beta5[~dead5].max()  # overlap
+
+fig, ((ax0, zoom0), (ax1, zoom1)) = plt.subplots(2, 2, figsize=(11, 9), layout="constrained")
 for ax, x_vals, y_vals in ((ax0, gamma, beta), (zoom0, gamma, beta), (ax1, top, -beta), (zoom1, top, -beta)):
     ax.scatter(x_vals[dead_mask], y_vals[dead_mask], s=30, marker="x", color=colours[3], zorder=2,
                label=f"dead ({dead_mask.sum()})")
     ax.scatter(x_vals[~dead_mask], y_vals[~dead_mask], s=22, facecolors="none", edgecolors=colours[0],
                zorder=3, label=f"alive ({(~dead_mask).sum()})")
-sel = dead_mask | (gamma < 0.6)  # the zoom: the dead cluster and the live units next to it
-zoom0.set_xlim(min(gamma[sel].min(), 0) - 0.05, 0.6)
-zoom0.set_ylim(beta[dead_mask].min() - 0.15, beta[dead_mask].max() + 0.15)
-zoom0.axvline(0, color="0.5", lw=0.8)
-zoom_lim = [min(top[dead_mask].min(), 0) - 0.1, max(-beta[dead_mask].max(), top[dead_mask].max()) + 0.3]
-zoom_lim[1] = max(zoom_lim[1], -beta[dead_mask].min() + 0.1)
-zoom1.set_xlim(zoom_lim)
-zoom1.set_ylim(zoom_lim)
-for ax in (ax0, ax1):
-    ax.indicate_inset_zoom(zoom0 if ax is ax0 else zoom1, edgecolor="0.4")
-for z in (zoom0, zoom1):
-    z.tick_params(labelsize=9)
-    z.set_title("zoom", fontsize=9, pad=2)
+# the zooms (right column): the dead cluster and the live units next to it, marked by a box on the left
+zoom0_box = ([min(gamma[dead_mask].min(), 0) - 0.05, 0.6],
+             [beta[dead_mask].min() - 0.15, beta[dead_mask].max() + 0.15])
+zoom1_lim = [min(top[dead_mask].min(), 0) - 0.1,
+             max(-beta[dead_mask].min() + 0.1, -beta[dead_mask].max(), top[dead_mask].max() + 0.3)]
+zoom1_box = (zoom1_lim, zoom1_lim)
+for ax, zoom, (xlim, ylim) in ((ax0, zoom0, zoom0_box), (ax1, zoom1, zoom1_box)):
+    zoom.set_xlim(xlim)
+    zoom.set_ylim(ylim)
+    ax.add_patch(plt.Rectangle((xlim[0], ylim[0]), xlim[1] - xlim[0], ylim[1] - ylim[0],
+                               fill=False, edgecolor="0.4", lw=1, zorder=1))
+    ax.text(xlim[1], ylim[1], " zoom: right", color="0.4", fontsize=9, va="bottom", ha="left")
+zoom0.axvline(0, color="0.5", lw=0.8, zorder=0)
 if (gamma[dead_mask] < 0).any():
     k = np.flatnonzero(dead_mask & (gamma < 0))[0]
-    zoom0.annotate(r"dead, $\gamma_j<0$", (gamma[k], beta[k]), xytext=(8, 8), textcoords="offset points",
-                   fontsize=9, arrowprops=dict(arrowstyle="-", color="0.3"))
-ax0.axvline(1.0, color="0.5", ls=":", lw=1)
-ax0.text(1.03, 0.95, r"initial $\gamma_j = 1$", transform=ax0.get_xaxis_transform(), fontsize=10)
-ax0.set_xlabel(r"scale $\gamma_j$", fontsize=11)
-ax0.set_ylabel(r"shift $\beta_j$", fontsize=11)
+    zoom0.annotate(r"dead, $\gamma_j<0$", (gamma[k], beta[k]), xytext=(10, -18), textcoords="offset points",
+                   fontsize=10, arrowprops=dict(arrowstyle="-", color="0.3"))
+ax0.axvline(1.0, color="0.5", ls=":", lw=1, zorder=0)
+ax0.text(1.02, 0.02, r"initial $\gamma_j = 1$", transform=ax0.get_xaxis_transform(), fontsize=10)
+for ax in (ax0, zoom0):
+    ax.set_xlabel(r"scale $\gamma_j$", fontsize=11)
+    ax.set_ylabel(r"shift $\beta_j$", fontsize=11)
 ax0.set_title(r"dead units: $\gamma_j$ near 0, $\beta_j$ like live units'", fontsize=11)
+zoom0.set_title(r"zoom on the dead units ($\gamma_j$, $\beta_j$)", fontsize=11)
 lim = [min(top.min(), -beta.max()) - 0.3, max(top.max(), -beta.min()) + 0.3]
 for ax in (ax1, zoom1):
-    ax.plot(lim, lim, color="0.4", ls="--", lw=1, label="dead above this line" if ax is ax1 else None)
+    ax.plot(lim, lim, color="0.4", ls="--", lw=1, label="dead above this line", zorder=0)
+    ax.set_xlabel(r"largest scaled input $\max_i \gamma_j \hat x_{ij}$", fontsize=11)
+    ax.set_ylabel(r"$-\beta_j$", fontsize=11)
 ax1.set_xlim(top.min() - 0.3, top.max() + 0.3)
 ax1.set_ylim(-beta.max() - 0.3, -beta.min() + 0.3)
-ax1.set_xlabel(r"largest scaled input $\max_i \gamma_j \hat x_{ij}$", fontsize=11)
-ax1.set_ylabel(r"$-\beta_j$", fontsize=11)
 ax1.set_title(r"dead exactly when $\max_i \gamma_j \hat x_{ij} + \beta_j \leq 0$", fontsize=11)
-for ax in (ax0, ax1):
-    ax.legend(fontsize=10, loc="upper left")
+zoom1.set_title("zoom on the dead units (same axes)", fontsize=11)
+for ax in (ax0, ax1):  # the zooms use the same markers; a legend there would cover points
+    ax.legend(fontsize=10, loc="best")
 fig.suptitle(f"With batch norm at lr 4 (seed {SEED}), units die because their scale "
              r"$\gamma_j$ collapsed, not because $\beta_j$ ran off", fontsize=12)
 plt.show()
@@ -805,8 +819,9 @@ plt.show()
 # (2018, "How does batch normalization help optimization?") trained networks
 # with batch norm and deliberately injected noise that restores such a
 # shift, found that they still trained well, and attribute the benefit to a
-# smoother loss landscape instead. One effect is not in dispute: *scale
-# invariance*. In training mode the output of batch norm does not change
+# smoother loss landscape instead.
+#
+# One effect is not in dispute: *scale invariance*. In training mode the output of batch norm does not change
 # when the weights :math:`w_j` (and bias) of a unit before it are multiplied
 # by any :math:`c > 0`, since the batch mean and standard deviation scale
 # with them (Ioffe & Szegedy, §3.3). Differentiating
@@ -840,7 +855,7 @@ plt.show()
 # its only effect at learning rates 4 and 5 was to avoid the NaN: those runs
 # ended below the same network's best at smaller rates, with many dead
 # units. Scale invariance says why it did no more. The first layer's rows
-# did grow at learning rate 4, and not at 0.1 (the printed median growth),
+# did grow at learning rate 4, and barely at 0.1 (the printed median growth),
 # which lowers their effective learning rate; but :math:`\gamma_j` and
 # :math:`\beta_j` are stepped directly at the full rate, and at learning rate
 # 4 the :math:`\gamma_j`, all 1 at the start, end spread over a wide range
@@ -893,7 +908,7 @@ for lr in (0.1, 4.0):
     g = sweep[(True, lr)]["model"].layers[1].weight
     print(f"batch norm, lr {lr:g}: median growth of the first layer's row norms {growth[lr]:.2f}; "
           f"gamma_j in [{g.min().item():.2f}, {g.max().item():.2f}] (all 1 at the start)")
-assert growth[4.0] > 1.15 and growth[0.1] < 1.05, growth  # "did grow at lr 4, and not at 0.1"
+assert growth[4.0] > 1.15 and growth[0.1] < 1.05, growth  # "did grow at lr 4, and barely at 0.1"
 g4, g01 = sweep[(True, 4.0)]["model"].layers[1].weight, sweep[(True, 0.1)]["model"].layers[1].weight
 assert g4.min() < 0.3 and g4.max() - g4.min() > 5 * (g01.max() - g01.min())  # "a wide range ... narrow at 0.1"
 
