@@ -596,8 +596,7 @@ plt.show()
 # :math:`\max_i \gamma_j\hat x_{ij} + \beta_j` (inference mode: :math:`\hat x`
 # from the running statistics). The unit is dead exactly when this is
 # :math:`\le 0`. Is it :math:`\beta_j` that training drove down, or the scale
-# :math:`\gamma_j`? We look at the learning-rate-4 run with batch norm (and
-# check the same statements on the learning-rate-5 run after it). The
+# :math:`\gamma_j`? We look at the learning-rate-4 run with batch norm. The
 # dead units' :math:`\gamma_j` collapsed: their median is below 0.3, far
 # below its initial value 1 and below the live units' median. Their
 # :math:`\beta_j` are moderately negative, in a range that overlaps the live
@@ -613,7 +612,11 @@ plt.show()
 # to get it back. Some steps even push :math:`\gamma_j` through 0: at
 # learning rate 5 several units end with :math:`\gamma_j < 0` (printed, for
 # both runs), and the condition then reads
-# :math:`\beta_j \le -\gamma_j\min_i \hat x_{ij}`.
+# :math:`\beta_j \le -\gamma_j\min_i \hat x_{ij}`. At learning rate 5 the
+# dead units' :math:`\gamma_j` have collapsed as well (median below 0.3,
+# printed). We do not compare them with the survivors there: in reruns of
+# this page under other base seeds as few as 3 of the 128 units survived,
+# too few for the comparison.
 bn_relu = sweep[(True, 4.0)]["model"]
 lin, norm_relu = bn_relu.layers[0], bn_relu.layers[1]
 with torch.no_grad():
@@ -654,17 +657,12 @@ assert beta[~dead_mask].min() < beta[dead_mask].max() and beta[dead_mask].min() 
 assert removed["gamma"] >= 0.4 and removed["gamma"] > removed["beta"], removed
 assert n_negative[5.0] > 0  # "several units end with gamma_j < 0"
 
-# the same statements at learning rate 5, where more than half of the units died
+# learning rate 5: the dead units' gamma_j collapsed too; the survivors are too few to compare with
 model5, dead5 = sweep[(True, 5.0)]["model"], sweep[(True, 5.0)]["masks"][-1].numpy()
-gamma5, beta5 = model5.layers[1].weight.detach().numpy(), model5.layers[1].bias.detach().numpy()
-base5 = max(dead5.mean(), 1 - dead5.mean())
-removed5 = {name: (best_threshold_accuracy(v, dead5) - base5) / (1 - base5)
-            for name, v in (("gamma", gamma5), ("beta", beta5))}
-print(f"lr 5: gamma_j median {np.median(gamma5[dead5]):.2f} dead, {np.median(gamma5[~dead5]):.2f} alive; "
-      f"errors removed by gamma_j {removed5['gamma']:.0%}, by beta_j {removed5['beta']:.0%}")
-assert np.median(gamma5[dead5]) < min(0.3, np.median(gamma5[~dead5]))  # collapsed at lr 5 too
-assert removed5["gamma"] >= 0.4 and removed5["gamma"] > removed5["beta"], removed5
-assert beta5[~dead5].min() < beta5[dead5].max() and beta5[dead5].min() < beta5[~dead5].max()  # overlap
+gamma5 = model5.layers[1].weight.detach().numpy()
+print(f"lr 5: {dead5.sum()} dead units, gamma_j median {np.median(gamma5[dead5]):.2f}; "
+      f"{(~dead5).sum()} alive, gamma_j median {np.median(gamma5[~dead5]):.2f}")
+assert np.median(gamma5[dead5]) < 0.3  # "shrinks their gamma_j toward 0" at lr 5 too
 
 fig, ((ax0, zoom0), (ax1, zoom1)) = plt.subplots(2, 2, figsize=(11, 9), layout="constrained")
 for ax, x_vals, y_vals in ((ax0, gamma, beta), (zoom0, gamma, beta), (ax1, top, -beta), (zoom1, top, -beta)):
