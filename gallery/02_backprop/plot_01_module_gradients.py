@@ -131,13 +131,13 @@ for name, ours, ref, bound in [  # bound: n eps sum|terms|, n = length of the su
 # a Hadamard (elementwise) product, not a matrix product. For ReLU
 # :math:`h'(x) = \mathbb{1}[x > 0]`; for ELU, :math:`h(x) = x` if :math:`x>0`
 # and :math:`\alpha(e^x - 1)` otherwise, so :math:`h'(x) = 1` or :math:`\alpha e^x`.
-X = 2 * rng.standard_normal((S, M))
-Y_bar = rng.standard_normal((S, M))
 #
 # Multiplying by ReLU's 0/1 mask is exact in floating point, so there the two
 # programs must agree bit for bit; ELU's :math:`\alpha e^x` takes a few
 # roundings, each at most :math:`u\,|\bar Y_{ij}|` since :math:`|h'| \le 1`
 # for :math:`\alpha = 1`: we allow :math:`4\varepsilon|\bar Y_{ij}|`.
+X = 2 * rng.standard_normal((S, M))
+Y_bar = rng.standard_normal((S, M))
 for module, torch_fn in [(numpy_nn.ReLU(), torch.relu), (numpy_nn.ELU(), torch.nn.functional.elu)]:
     module.forward(X)
     X_t = torch.tensor(X, requires_grad=True)
@@ -294,7 +294,8 @@ assert wrong_dY > 0.1, wrong_dY  # -T/S is not the gradient
 #    \quad (5)\; \tfrac1S\big(-T + Y\circ T\mathbf 1\mathbf 1^\top\big)
 #    \quad (6)\; \tfrac1S(Y - T).
 #
-# Three slips, each an inequality between consecutive lines:
+# Three slips: the wrong starting gradient, and two steps where consecutive
+# lines are not equal:
 #
 # * **slip 1**, before line 1: :math:`\bar Y = -T/S` instead of
 #   :math:`-T\oslash Y/S` (the derivative of the logarithm is dropped);
@@ -459,7 +460,8 @@ for j, name in enumerate(names):
     if (~nonzero).any():  # overlapping circles: say how many
         ax.text(j, 4.5e-6, f"{(~nonzero).sum()}x", ha="center", va="center", fontsize=10,
                 color=colours[j], fontweight="bold")
-ax.axhline(1.0, color="0.3", ls="--", lw=1, label="rounding bound (ratio 1)")
+ax.axhline(1.0, color="0.3", ls="--", lw=1)
+ax.text(-0.45, 1.12, "rounding bound (ratio 1)", color="0.3", fontsize=10, va="bottom")
 ax.axhline(2.5e-5, color="0.6", lw=0.8)  # separates the exact-zero row from the log axis
 ax.set_yscale("log")
 ax.set_ylim(3e-6, 3)
@@ -470,7 +472,6 @@ ax.set_xticks(range(len(names)), names, rotation=25, ha="right", fontsize=11)
 ax.set_ylabel("max |numpy - autograd| / rounding bound", fontsize=11)
 ax.set_title("Hand-written backward passes match autograd to rounding error "
              "(40 random shapes)", fontsize=12)
-ax.legend(fontsize=10, loc="lower right")
 plt.show()
 assert ratios[ratios > 0].min() > ZERO_ROW * 4, "a ratio would fall into the exact-0 row"
 n_exact = (ratios == 0).sum(axis=0)
@@ -527,9 +528,10 @@ assert all(r[1] > 1e6 for r in mutant_ratios.values()), mutant_ratios
 # Computed literally, :math:`\log(e^{Z_{ik}}/\sum_j e^{Z_{ij}})` overflows once a
 # logit exceeds :math:`\log(\text{largest float64}) \approx 709.78`
 # (:math:`e^{710}` is infinite), and gives :math:`\log 0 = -\infty` once the
-# target's :math:`e^{Z_{ik}}` or its probability falls below the smallest
-# positive float64, :math:`\approx 4.9\times10^{-324}` (a logit below about
-# :math:`-745`, or a log-probability below about :math:`-744`). Subtracting the row maximum :math:`m_i`
+# target's :math:`e^{Z_{ik}}` or its probability rounds to 0, that is, falls
+# below half the smallest positive float64
+# (:math:`2^{-1075}\approx 2.5\times10^{-324}`: a logit or a log-probability
+# below :math:`-1075\ln 2 \approx -745.13`). Subtracting the row maximum :math:`m_i`
 # first changes nothing mathematically,
 # :math:`\log Y_{ik} = Z_{ik} - m_i - \log\sum_j e^{Z_{ij}-m_i}`, but every
 # exponent is then :math:`\le 0` and the sum is at least 1. We scale a fixed set
@@ -554,7 +556,8 @@ print(f"naive loss is first non-finite at scale {first_bad:.0f} "
       f"stable loss stays finite: {np.isfinite(stable).all()}")
 print(f"max |stable - torch| / torch = {rel_gap:.1e}")
 # the three failure modes named above, predicted from the exact log-probabilities
-tiny = np.log(np.finfo(float).smallest_subnormal)  # about -744.4
+tiny = -1075 * np.log(2)  # about -745.13: below it, e^x rounds to 0
+assert np.exp(tiny + 1e-9) > 0 and np.exp(tiny - 1e-9) == 0  # the threshold in the text
 z_true = Z0[np.arange(S), labels]
 predicted_bad = np.array([
     c * Z0.max() > np.log(np.finfo(float).max)  # overflow of some e^z

@@ -1,4 +1,4 @@
-"""
+r"""
 Regression with noise that grows with the input
 ===============================================
 
