@@ -373,12 +373,13 @@ def newton_refine(X: torch.Tensor, Y: torch.Tensor, W1: torch.Tensor, b1: torch.
         diag += m[:, None]
         chol, info = torch.linalg.cholesky_ex(hess)
         for _ in range(_MAX_DAMPING_RAISES):  # not positive definite: more damping (bounded: see below)
-            if not bool((info > 0).any()):
+            bad = torch.nonzero(info > 0).flatten()
+            if len(bad) == 0:
                 break
             bump = torch.where(info > 0, 9.0 * m, torch.zeros_like(m))
             diag += bump[:, None]
             m = m + bump
-            chol, info = torch.linalg.cholesky_ex(hess)
+            chol[bad], info[bad] = torch.linalg.cholesky_ex(hess[bad])  # refactorise only the networks that failed
         # A finite Hessian plus mu I is positive definite once mu exceeds its spectral radius, long before the bound;
         # a network still failing has a non-finite Hessian (overflow): it stops here, unconverged, at its last weights.
         failed = info > 0
