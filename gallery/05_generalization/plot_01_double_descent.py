@@ -340,14 +340,13 @@ ax.axhline(ls_loss, color="#CC79A7", lw=1.5, ls="--", label="least squares on $(
 ax.axhline(NOISE**2, color="0.4", ls=":", lw=1.5, label=r"noise floor $\sigma_\varepsilon^2$")
 ax.plot([], [], "k--", lw=1.5, label=rf"interpolation threshold $M^{{*}} = {M_star}$")
 ax.axvspan(peak_lo, peak_hi, color="0.85", zorder=0, label="position of the peak (90 % bootstrap interval)")
+ax.plot([M_star, 156], [test_mean[widths == M_star][0], test_mean[widths == 156][0]], "s", ms=11, mfc="none", mec="k", mew=1.5,
+        zorder=4, label="widths of the $N = 500$ comparison (below)")
 ax.set_xscale("log")
 ax.set_ylabel("test loss (MSE)")
 ax.set_ylim(0, None)
 ax.legend(loc="upper right", fontsize=9.5)
-ax.plot([M_star, 156], [test_mean[widths == M_star][0], test_mean[widths == 156][0]], "s", ms=11, mfc="none", mec="k", mew=1.5,
-        zorder=4, label="widths of the $N = 500$ comparison (below)")
-ax.set_title("A U, a peak below the threshold (60–100 % of its parameters), a second descent below the U and least squares",
-             fontsize=11)
+ax.set_title("A U, a peak below the threshold, and a second descent below the U and least squares", fontsize=11)
 ax_train.set_yscale("log")
 ax_train.axhline(NOISE**2, color="0.4", ls=":", lw=1.5)
 ax_train.set_ylabel("training loss (MSE, log scale)")
