@@ -13,6 +13,9 @@ The floor: the epoch's matrix products, counted (forward 2·N·(d·h + h·c),
 weight gradients the same again, the hidden layer's input gradient 2·N·h·c;
 the first layer's input gradient is not needed), divided by the rate numpy's
 float32 matmul reaches on a (128 x d) @ (d x 128) product on this machine.
+The same product timed with torch shows how much of a gap to torch is the
+BLAS library rather than our code: numpy's wheels link OpenBLAS, torch's CPU
+wheel MKL, and the two are not equally fast at these shapes.
 
 Run: ``python benchmarks/bench_numpy_vs_torch_mlp.py``.
 """
@@ -60,6 +63,15 @@ def gemm_rate(d: int, repeats: int = 20) -> float:
     return 2 * BATCH * d * HIDDEN / best
 
 
+def torch_gemm_rate(d: int, repeats: int = 20) -> float:
+    """FLOP/s of torch's float32 (128 x d) @ (d x 128) (torch's own BLAS, MKL in the CPU wheel), best of ``repeats``."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(BATCH, d, generator=g), torch.randn(d, HIDDEN, generator=g)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * BATCH * d * HIDDEN / best
+
+
 def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -100,8 +112,10 @@ def compare(repeats: int = 5) -> list[Row]:
         if not rel < 1e-3:
             raise AssertionError(f"{name}: numpy and torch weights differ by a relative {rel:.1e} after one epoch")
         t_ours, t_peer = time_pair(ours, lambda: torch_epoch(model, optimizer, X_t, y_t, batches_t), repeats)
-        floor = epoch_flops(n, d) / gemm_rate(d)
-        agreement = f"weights after 1 epoch: rel. diff {rel:.1e}; ours / GEMM floor {min(t_ours) / floor:.2f} (floor {floor * 1e3:.1f} ms)"
+        rate = gemm_rate(d)
+        floor = epoch_flops(n, d) / rate
+        agreement = (f"weights after 1 epoch: rel. diff {rel:.1e}; ours / GEMM floor {min(t_ours) / floor:.2f} "
+                     f"(floor {floor * 1e3:.1f} ms); torch's BLAS / numpy's on the same GEMM {torch_gemm_rate(d) / rate:.2f}")
         rows.append(Row(f"numpy MLP SGD epoch, {name} shapes, f32", "torch nn.Sequential + optim.SGD", t_ours, t_peer, agreement))
     return rows
 
