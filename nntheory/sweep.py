@@ -61,7 +61,7 @@ import numpy as np
 import torch
 
 from nntheory import _checks
-from nntheory.newton import _single_threaded, gauss_newton_refine, mlp_mse, newton_refine
+from nntheory.newton import gauss_newton_refine, mlp_mse, newton_refine
 
 __all__ = ["SweepResult", "mlp_n_params", "init_mlp", "plan_buckets", "train_mlp_sweep", "train_mlp_loop"]
 
@@ -373,7 +373,6 @@ class _Stacks:
         return weights
 
 
-@_single_threaded  # small kernels: one thread is cheaper than two (nntheory.newton._one_intra_op_thread)
 def _train_stacks(X_train, y_train, X_test, y_test, widths, seeds, stacks, n_steps, lr, optimizer, schedule, activation, record_every, device):
     """First-order phase of the sweep; returns (train_loss, test_loss, grad_norm, history, steps, weights).
 
