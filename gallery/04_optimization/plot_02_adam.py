@@ -554,6 +554,10 @@ assert halved_ridge[:3].all() and not halved_adamw.any(), (halved_ridge, halved_
 ols_se = 0.1 * np.sqrt(np.linalg.inv(X.T @ X)[0, 0])  # standard error of the smallest-scale OLS weight (noise std 0.1)
 print(f"standard error of the OLS weight of the smallest-scale feature: {ols_se:.2f}")
 assert 0.3 < ols_se < 0.6, ols_se  # "only to about 0.4"
+large = feature_scale >= 3
+for name, weights in (("ridge", ridge), ("AdamW", final["AdamW"])):
+    print(f"{name}: weight / OLS for the features of scale >= 3: {np.round(weights[large] / ols[large], 3)}")
+    assert np.all(np.abs(weights[large] / ols[large] - 1) < 0.05), name  # "the weights of scale >= 3 lose at most 5 % under either"
 
 # %%
 # What to notice
@@ -587,7 +591,8 @@ assert 0.3 < ols_se < 0.6, ols_se  # "only to about 0.4"
 #   weight's gradient statistics (and so on the batch size and the
 #   gradient noise); here it shrank the small-scale weights far less than
 #   ridge (ridge took more than half off the three smallest-scale weights,
-#   AdamW off none; the large-scale ones are barely shrunk by either), and
+#   AdamW off none; the weights of scale :math:`s_k \ge 3` lose at most 5 %
+#   under either), and
 #   with full-batch gradients (and a schedule meeting Xie and Li's
 #   conditions) it did not regularise at all (the box
 #   :math:`\|\theta\|_\infty \le 1/\lambda` did not bind). Which

@@ -221,8 +221,8 @@ assert 0.5 < ratio_se / rel_excess < 2, (ratio_se, rel_excess)  # "of the same s
 # the five values tend to rise and fall together.
 #
 # The sharper test is per test input:
-# :math:`z(x) = (\bar f(x) - x^\top w)/\mathrm{se}(x)` is standard
-# normal for an unbiased estimator, and by the union bound the largest of the
+# :math:`z(x) = (\bar f(x) - x^\top w)/\mathrm{se}(x)` is approximately
+# standard normal for an unbiased estimator, and by the union bound the largest of the
 # 200 values of :math:`|z|` exceeds :math:`z^\ast` with
 # :math:`2\cdot 200\,\Phi(-z^\ast) = 10^{-4}` with probability at most
 # :math:`10^{-4}`, whatever the correlations between the test inputs.
@@ -536,14 +536,17 @@ for m in (1, 5, 10, 100):
 # member's within a factor of two (the timings of single short runs are
 # noisy on a shared machine), so the compute grows in proportion to
 # :math:`m`. The ambiguity decomposition holds to rounding for both
-# ensembles, and the spread is a sizeable part of the error. Averaged over
+# ensembles, and the spread is a sizeable part of the error (more than 30 %
+# of the average's error). Averaged over
 # all :math:`\binom{8}{m}` sub-ensembles of the 8 bootstrap members, the
 # error of the average follows the finite-population form of
 # :math:`V/m`,
 # :math:`\mathrm{MSE}(\bar p_8) + s^2\,\frac{8 - m}{m\,(8 - 1)}` with
-# :math:`s^2` the spread (to rounding); letting the 8 stand for the whole
-# population, this is exactly the fraction :math:`1 - 1/m` of the gain
-# above. Resampling did not make the members measurably worse here, although
+# :math:`s^2` the spread (to rounding). So :math:`m` of these 8, drawn
+# without replacement, realise the fraction :math:`8(m-1)/(7m)` of the
+# 8-average's gain over a single member (57 % at :math:`m = 2`, checked),
+# which tends to the :math:`1 - 1/m` of the law above as the population
+# grows. Resampling did not make the members measurably worse here, although
 # each saw only about 63% of the distinct points (their mean error differs
 # from that of the members trained on all the data by less than three
 # standard errors of the difference: these small networks overfit either
@@ -561,7 +564,9 @@ for m in (2, 4, 8):
     assert 0.5 < cpu[m] / (m * per_member) < 2.0, member_cpu  # compute proportional to m
 np.testing.assert_allclose(member_mse.mean() - bagged_mse, spread, rtol=1e-10)  # the ambiguity decomposition
 np.testing.assert_allclose(full_mse.mean() - full_avg_mse, full_spread, rtol=1e-10)
-assert spread > 0.05 * bagged_mse, (spread, bagged_mse)  # the networks disagree: a sizeable gain
+assert spread > 0.3 * bagged_mse, (spread, bagged_mse)  # "the spread is a sizeable part of the error"
+realised = {m: (sub_mse[1] - sub_mse[m]) / (sub_mse[1] - sub_mse[K]) for m in (2, 5)}
+np.testing.assert_allclose([realised[m] for m in (2, 5)], [K * (m - 1) / ((K - 1) * m) for m in (2, 5)], rtol=1e-8)  # 8(m-1)/(7m)
 np.testing.assert_allclose([sub_mse[m] for m in sub_mse], [sub_formula[m] for m in sub_mse], rtol=1e-10)  # the V/m law, finite form
 diff_se = np.hypot(member_mse.std(ddof=1), full_mse.std(ddof=1)) / np.sqrt(K)
 assert abs(member_mse.mean() - full_mse.mean()) < 3 * diff_se, (member_mse, full_mse)  # "not measurably worse"
