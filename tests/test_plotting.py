@@ -407,6 +407,20 @@ def test_segment_distance_and_meeting(p, q):
 # ---------------------------------------------------------------------------
 
 
+def _with_edge(layout, j, edge):
+    """``layout`` with its edge ``j`` replaced by ``edge``."""
+    return dataclasses.replace(layout, edges=tuple(edge if k == j else f for k, f in enumerate(layout.edges)))
+
+
+def _drawn_violations(layout):
+    """The violations :func:`rendered_violations` finds in ``layout`` as drawn (in pixels)."""
+    fig, (ax,) = graph_panels([layout], title_height=0.0)
+    draw_graph(layout, ax)
+    found = rendered_violations(ax)
+    plt.close(fig)
+    return found
+
+
 def test_layout_problems_flags_broken_layouts():
     g, n = nndl_m1_graph()
     good = graph_layout(g, n["v5"], fontsize=12)
@@ -416,7 +430,7 @@ def test_layout_problems_flags_broken_layouts():
     # The old drawing: the skip edge straight through the boxes of v3 and v4.
     start, end = good.edges[j].points[0], good.edges[j].points[-1]
     through = np.array([start, ((r3.x0 + r3.x1) / 2, (r3.y0 + r3.y1) / 2), end])
-    bad = dataclasses.replace(good, edges=tuple(dataclasses.replace(e, points=through) if k == j else e for k, e in enumerate(good.edges)))
+    bad = _with_edge(good, j, dataclasses.replace(good.edges[j], points=through))
     found, oracle = layout_problems(bad), layout_violations(bad)
     assert any("v1->v5 (0) passes through box v3" in p for p in found), found
     assert any("enters box" in p for p in oracle)
@@ -450,21 +464,15 @@ def test_arrow_heads_are_checked_as_drawn():
     # The edge now ends, arrow head and all, in the middle of another edge's label.
     end = np.array([(r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2])
     moved = dataclasses.replace(e, points=np.array([e.points[0], end - [20.0, 0.0], end]))
-    bad = dataclasses.replace(good, edges=tuple(moved if k == j else f for k, f in enumerate(good.edges)))
+    bad = _with_edge(good, j, moved)
     assert any("arrow head of edge v1->v5 (0) overlaps the label" in p for p in layout_problems(bad))
-    fig, (ax,) = graph_panels([bad], title_height=0.0)
-    draw_graph(bad, ax)
-    assert any(p.startswith(f"head {j} overlaps label") for p in rendered_violations(ax))
-    plt.close(fig)
+    assert any(p.startswith(f"head {j} overlaps label") for p in _drawn_violations(bad))
     # A head drawn into a box other than its own.
     box = good.box(n["v3"]).rect
     into = dataclasses.replace(e, points=np.array([e.points[0], [box.x0 - 20.0, (box.y0 + box.y1) / 2], [box.x0 + 3.0, (box.y0 + box.y1) / 2]]))
-    bad = dataclasses.replace(good, edges=tuple(into if k == j else f for k, f in enumerate(good.edges)))
+    bad = _with_edge(good, j, into)
     assert any("arrow head of edge v1->v5 (0) enters box v3" in p for p in layout_problems(bad))
-    fig, (ax,) = graph_panels([bad], title_height=0.0)
-    draw_graph(bad, ax)
-    assert any(p.startswith(f"head {j} enters box") for p in rendered_violations(ax))
-    plt.close(fig)
+    assert any(p.startswith(f"head {j} enters box") for p in _drawn_violations(bad))
 
 
 # ---------------------------------------------------------------------------
